@@ -1,0 +1,35 @@
+# plugctl_add_plugin(<name> SOURCES ... [DEPS ...] [OUTPUT_DIR dir] [NO_INSTALL] [C])
+#
+# Builds one plugin shared object, libplugctl-<name>.so, as a MODULE library:
+#  - hidden visibility, only plugctl_plugin_entry_v1 exported (version script),
+#  - static dependencies kept private (--exclude-libs),
+#  - placed in ${CMAKE_BINARY_DIR}/plugins, where the loader looks in a build tree,
+#  - installed to lib/plugctl/plugins, where the loader looks in an installed tree.
+set(PLUGCTL_PLUGIN_VERSION_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/plugin.map)
+
+function(plugctl_add_plugin name)
+  cmake_parse_arguments(P "NO_INSTALL;NO_WARNINGS" "OUTPUT_DIR;TARGET" "SOURCES;DEPS" ${ARGN})
+  if(NOT P_TARGET)
+    set(P_TARGET plugctl-plugin-${name})
+  endif()
+  if(NOT P_OUTPUT_DIR)
+    set(P_OUTPUT_DIR ${CMAKE_BINARY_DIR}/plugins)
+  endif()
+  add_library(${P_TARGET} MODULE ${P_SOURCES})
+  set_target_properties(${P_TARGET} PROPERTIES
+    OUTPUT_NAME plugctl-${name}
+    PREFIX lib
+    LIBRARY_OUTPUT_DIRECTORY ${P_OUTPUT_DIR}
+    C_VISIBILITY_PRESET hidden
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+  target_link_libraries(${P_TARGET} PRIVATE plugctl::abi ${P_DEPS})
+  if(NOT P_NO_WARNINGS)
+    target_link_libraries(${P_TARGET} PRIVATE plugctl_warnings)
+  endif()
+  target_link_options(${P_TARGET} PRIVATE
+    -Wl,--version-script=${PLUGCTL_PLUGIN_VERSION_SCRIPT} -Wl,--exclude-libs,ALL -Wl,-z,defs)
+  if(NOT P_NO_INSTALL)
+    install(TARGETS ${P_TARGET} LIBRARY DESTINATION lib/plugctl/plugins)
+  endif()
+endfunction()

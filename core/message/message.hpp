@@ -1,0 +1,69 @@
+// The message model: a payload (shared, copy-on-write), string metadata and an error flag.
+// plugctl_msg* and plugctl_batch* handles of the ABI are Message* and Batch*.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace plugctl::core {
+
+class Message {
+ public:
+  Message() = default;
+  explicit Message(std::string_view payload) { set_payload(payload); }
+  // A zero-copy message viewing memory kept alive by `owner`.
+  Message(std::shared_ptr<const void> owner, const char* data, size_t len)
+      : owner_(std::move(owner)), data_(data), size_(len) {}
+
+  std::string_view payload() const { return {data_, size_}; }
+  void set_payload(std::string_view p);
+  void set_payload(std::string&& p);
+
+  // Metadata: small ordered vector; keys are unique.
+  const std::string* meta(std::string_view key) const;
+  void set_meta(std::string_view key, std::string_view value);
+  bool delete_meta(std::string_view key);
+  const std::vector<std::pair<std::string, std::string>>& metadata() const { return meta_; }
+  void clear_meta() { meta_.clear(); }
+
+  bool has_error() const { return error_ != nullptr; }
+  std::string_view error() const { return error_ ? std::string_view(*error_) : std::string_view(); }
+  void set_error(std::string_view e) { error_ = std::make_unique<std::string>(e); }
+  void clear_error() { error_.reset(); }
+
+  // A taken slot of a batch (moved out to a plugin) is empty.
+  bool empty_slot() const { return taken_; }
+  void mark_taken() { taken_ = true; }
+
+  Message(const Message& o);
+  Message& operator=(const Message& o);
+  Message(Message&&) noexcept = default;
+  Message& operator=(Message&&) noexcept = default;
+  ~Message() = default;
+
+  // Approximate bytes held (for byte-size batching and memory bounds).
+  size_t byte_size() const { return size_; }
+
+ private:
+  std::shared_ptr<const void> owner_;
+  const char* data_ = "";
+  size_t size_ = 0;
+  std::vector<std::pair<std::string, std::string>> meta_;
+  std::unique_ptr<std::string> error_;
+  bool taken_ = false;
+};
+
+struct Batch {
+  std::vector<Message> messages;
+
+  size_t size() const { return messages.size(); }
+  bool empty() const { return messages.empty(); }
+  size_t byte_size() const;
+  // Removes taken slots.
+  void compact();
+};
+
+}  // namespace plugctl::core
