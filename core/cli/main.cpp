@@ -1,6 +1,3 @@
-#include <cstdio>
+#include "cli/commands.hpp"
 
-int main() {
-  std::puts("plugctl " PLUGCTL_VERSION);
-  return 0;
-}
+int main(int argc, char** argv) { return plugctl::core::cli_main(argc, argv); }

@@ -33,8 +33,9 @@ struct ComponentEntry {
   FieldSpec spec;         // parsed
   const PluginRecord* plugin = nullptr;  // never null once registered
   // The plugin's vtable (plugctl_input_vtable* ... by kind). Null until the plugin is loaded
-  // in this process (components can be known from an out-of-process scan only).
-  const void* vtable = nullptr;
+  // in this process (components are first known from an out-of-process scan); the loader sets
+  // it on activation, hence mutable.
+  mutable const void* vtable = nullptr;
 };
 
 enum class PluginStatus { Loaded, Failed };

@@ -111,8 +111,10 @@ typedef int32_t plugctl_status;
 #define PLUGCTL_FLAG_AUTO_REPLAY_NACKS ((uint64_t)1 << 0)
 /* Processor: process_batch is never called concurrently on one instance. */
 #define PLUGCTL_FLAG_SERIAL ((uint64_t)1 << 1)
-/* Output: write_batch / write_batch_async may run concurrently on one instance, up to the
- * component's `max_in_flight` config field. Without it, writes are serialised. */
+/* Output: write_batch may run concurrently on one instance (from several host threads), up to
+ * the component's `max_in_flight` config field. Without it, write_batch calls are serialised.
+ * write_batch_async calls never overlap (one host thread calls them in order); up to
+ * `max_in_flight` of them may be outstanding, with or without this flag. */
 #define PLUGCTL_FLAG_CONCURRENT_WRITES ((uint64_t)1 << 2)
 
 /* ------------------------------------------------------------------------------------------ */
@@ -185,7 +187,8 @@ typedef struct plugctl_host {
                               double* out);
   plugctl_status (*cfg_bool)(const plugctl_config* cfg, const char* pointer, size_t pointer_len,
                              int32_t* out);
-  /* Durations are Go-style strings ("1s", "1m30s", "250ms") or integer nanoseconds. */
+  /* Durations are Go-style strings ("1s", "1m30s", "250ms") or integer nanoseconds; an empty
+   * string counts as absent (PLUGCTL_NOT_FOUND), which is how a spec says "disabled". */
   plugctl_status (*cfg_duration)(const plugctl_config* cfg, const char* pointer,
                                  size_t pointer_len, int64_t* out_ns);
   /* Number of elements of an array or members of an object. */
@@ -365,7 +368,8 @@ typedef struct plugctl_output_vtable {
    * will be called exactly once; the batch and results stay valid until then. `done` may run
    * before write_batch_async has returned (on another thread, or on this one). Returning anything
    * else means the write failed now and `done` is never called. Calls are made in order from
-   * one host thread unless PLUGCTL_FLAG_CONCURRENT_WRITES is set. */
+   * one host thread; up to the component's `max_in_flight` config field (1 when the spec has no
+   * such field) are outstanding at once. */
   plugctl_status (*write_batch_async)(void* inst, const plugctl_batch* batch,
                                       plugctl_results* results, plugctl_write_done_fn done,
                                       void* done_ctx, plugctl_err* err);

@@ -1,0 +1,80 @@
+// Input `generate`: produces messages on a schedule.
+#include <chrono>
+#include <plugctl/sdk.hpp>
+#include <thread>
+
+namespace plugctl::core::builtins {
+namespace {
+
+class GenerateInput final : public sdk::Input {
+ public:
+  GenerateInput(const sdk::Context& ctx, const sdk::Config& cfg) : ctx_(ctx) {
+    payload_ = cfg.string("payload");
+    count_ = cfg.integer("count");
+    batch_size_ = cfg.integer("batch_size");
+    if (count_ < 0) throw sdk::ConfigError("count must not be negative");
+    if (batch_size_ < 1) throw sdk::ConfigError("batch_size must be at least 1");
+    if (cfg.has("interval")) interval_ = cfg.duration("interval");
+    next_ = std::chrono::steady_clock::now();
+  }
+
+  plugctl_status read(sdk::ReadResult& out) override {
+    if (count_ > 0 && produced_ >= count_) return PLUGCTL_END_OF_INPUT;
+    if (interval_.count() > 0) {
+      auto now = std::chrono::steady_clock::now();
+      if (now < next_) {
+        // Sleep in short steps so a shutdown is noticed.
+        auto wait = std::min<std::chrono::nanoseconds>(next_ - now, std::chrono::milliseconds(200));
+        std::this_thread::sleep_for(wait);
+        if (ctx_.cancelled() || std::chrono::steady_clock::now() < next_) return PLUGCTL_AGAIN;
+      }
+      next_ += interval_;
+      if (next_ < std::chrono::steady_clock::now()) next_ = std::chrono::steady_clock::now();
+    }
+    int64_t n = batch_size_;
+    if (count_ > 0) n = std::min(n, count_ - produced_);
+    sdk::OwnedBatch batch(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) batch.push(payload_);
+    produced_ += n;
+    out.batch.emplace(std::move(batch));
+    return PLUGCTL_OK;
+  }
+
+  void ack(uint64_t, plugctl_status, std::string_view) override {}
+
+ private:
+  sdk::Context ctx_;
+  std::string payload_;
+  int64_t count_ = 0;
+  int64_t batch_size_ = 1;
+  int64_t produced_ = 0;
+  std::chrono::nanoseconds interval_{0};
+  std::chrono::steady_clock::time_point next_;
+};
+
+sdk::Spec generate_spec() {
+  using sdk::Field;
+  return sdk::Spec()
+      .field(Field::string("payload", "The content of every generated message.")
+                 .default_value("")
+                 .example("{\"hello\":\"world\"}"))
+      .field(Field::integer("count", "How many messages to generate; 0 means no end. With a "
+                                     "count the input ends after the last one.")
+                 .default_value(0))
+      .field(Field::duration("interval", "Time between batches; empty or 0s for as fast as "
+                                         "the pipeline takes them.")
+                 .default_value("1s"))
+      .field(Field::integer("batch_size", "Messages per batch.").default_value(1).advanced());
+}
+
+PLUGCTL_REGISTER_INPUT(GenerateInput, .name = "generate",
+                       .summary = "Generates messages with a fixed payload on a schedule.",
+                       .description = "Emits `payload` every `interval`, `count` times (or forever "
+                                      "with count 0). Useful for tests, heartbeats and demos.",
+                       .spec = generate_spec(), .flags = PLUGCTL_FLAG_AUTO_REPLAY_NACKS,
+                       .categories = "Utility",
+                       .examples = "input:\n  generate:\n    payload: hello\n    count: 3\n    "
+                                   "interval: 10ms\n");
+
+}  // namespace
+}  // namespace plugctl::core::builtins

@@ -1,0 +1,265 @@
+#include "cli/commands.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "config/config.hpp"
+#include "loader/loader.hpp"
+#include "pipeline/engine.hpp"
+#include "telemetry/logging.hpp"
+
+namespace plugctl::core {
+namespace {
+
+constexpr const char* kDefaultConfig = "input:\n  stdin: {}\noutput:\n  stdout: {}\n";
+
+struct Globals {
+  std::vector<std::string> plugin_dirs;
+  bool no_isolation = false;
+};
+
+Registry load(const Globals& g, bool report_failures) {
+  Registry reg;
+  auto opts = default_loader_options(g.plugin_dirs);
+  opts.isolate = !g.no_isolation;
+  load_registry(reg, opts);
+  if (report_failures) {
+    for (const auto& p : reg.plugins())
+      if (p->status == PluginStatus::Failed)
+        std::cerr << "warning: plugin " << p->path << ": " << p->error << "\n";
+    for (const auto& w : reg.warnings()) std::cerr << "warning: " << w << "\n";
+  }
+  return reg;
+}
+
+std::string pad(std::string s, size_t w) {
+  if (s.size() < w) s.append(w - s.size(), ' ');
+  return s;
+}
+
+// --- list ------------------------------------------------------------------------------------
+int cmd_list(const Globals& g, const std::string& kind_arg, const std::string& format) {
+  Registry reg = load(g, format != "json");
+  std::optional<ComponentKind> kind;
+  if (!kind_arg.empty()) {
+    std::string k = kind_arg;
+    if (!k.empty() && k.back() == 's') k.pop_back();  // "inputs" -> "input"
+    kind = parse_kind(k);
+    if (!kind) {
+      std::cerr << "plugctl list: unknown kind '" << kind_arg
+                << "' (expected input, output, processor or cache)\n";
+      return 2;
+    }
+  }
+  if (format == "json") {
+    boost::json::array plugins, comps;
+    for (const auto& p : reg.plugins()) {
+      plugins.push_back(boost::json::object{
+          {"name", p->name},
+          {"version", p->version},
+          {"abi", p->abi},
+          {"path", p->path},
+          {"status", p->status == PluginStatus::Loaded ? "loaded" : "failed"},
+          {"error", p->error}});
+    }
+    for (const auto* c : reg.components(kind)) {
+      comps.push_back(boost::json::object{{"kind", kind_name(c->kind)},
+                                          {"name", c->name},
+                                          {"plugin", c->plugin->name},
+                                          {"status", stability_name(c->stability)},
+                                          {"summary", c->summary},
+                                          {"description", c->description},
+                                          {"config", spec_to_json(c->spec)}});
+    }
+    std::cout << boost::json::serialize(boost::json::object{{"plugins", plugins}, {"components", comps}})
+              << "\n";
+    return 0;
+  }
+  if (format != "table") {
+    std::cerr << "plugctl list: unknown format '" << format << "' (expected table or json)\n";
+    return 2;
+  }
+  std::cout << pad("KIND", 11) << pad("NAME", 20) << pad("PLUGIN", 12) << pad("STATUS", 13)
+            << "SUMMARY\n";
+  for (const auto* c : reg.components(kind)) {
+    std::cout << pad(std::string(kind_name(c->kind)), 11) << pad(c->name, 20)
+              << pad(c->plugin->name, 12) << pad(std::string(stability_name(c->stability)), 13)
+              << c->summary << "\n";
+  }
+  return 0;
+}
+
+int cmd_plugins(const Globals& g) {
+  Registry reg = load(g, false);
+  std::cout << pad("NAME", 14) << pad("VERSION", 10) << pad("ABI", 6) << pad("STATUS", 8) << "PATH\n";
+  int failed = 0;
+  for (const auto& p : reg.plugins()) {
+    bool ok = p->status == PluginStatus::Loaded;
+    std::cout << pad(p->name, 14) << pad(p->version.empty() ? "-" : p->version, 10)
+              << pad(p->abi.empty() ? "-" : p->abi, 6) << pad(ok ? "loaded" : "failed", 8) << p->path
+              << "\n";
+    if (!ok) {
+      std::cout << "  error: " << p->error << "\n";
+      ++failed;
+    }
+  }
+  for (const auto& w : reg.warnings()) std::cout << "warning: " << w << "\n";
+  return 0;
+}
+
+// --- lint ------------------------------------------------------------------------------------
+int cmd_lint(const Globals& g, const std::vector<std::string>& files) {
+  Registry reg = load(g, true);
+  int rc = 0;
+  for (const auto& f : files) {
+    LoadResult r = load_config_file(f, reg);
+    for (const auto& e : r.errors) std::cout << e.format() << "\n";
+    if (r.unreadable) rc = std::max(rc, 2);
+    else if (!r.errors.empty()) rc = std::max(rc, 1);
+  }
+  return rc;
+}
+
+// --- create ----------------------------------------------------------------------------------
+int cmd_create(const Globals& g, const std::string& expr) {
+  Registry reg = load(g, true);
+  try {
+    std::cout << create_skeleton(reg, expr);
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "plugctl create: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+// --- run -------------------------------------------------------------------------------------
+int cmd_run(const Globals& g, const std::string& path, bool chilled) {
+  // Signals are taken by a dedicated thread (sigwait), so every other thread blocks them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  setup_default_logging();
+  Registry reg = load(g, true);
+  LoadResult r = path.empty() ? load_config_string(kDefaultConfig, "<default>", reg)
+                              : load_config_file(path, reg);
+  if (r.unreadable || !r.config) {
+    for (const auto& e : r.errors) std::cerr << e.format() << "\n";
+    return 1;
+  }
+  if (!r.errors.empty()) {
+    for (const auto& e : r.errors) std::cerr << e.format() << "\n";
+    if (!chilled) {
+      std::cerr << "plugctl: the config has lint errors; fix them or run with --chilled\n";
+      return 1;
+    }
+  }
+  setup_logging(r.config->logger);
+  std::unique_ptr<Engine> engine;
+  try {
+    engine = std::make_unique<Engine>(*r.config, reg);
+  } catch (const std::exception& e) {
+    core_logger()->error("cannot start the pipeline: {}", e.what());
+    return 1;
+  }
+  std::thread signals([&engine, set] {
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&set, &sig) != 0) continue;
+      if (sig == SIGUSR2) return;  // our own wake-up at exit
+      core_logger()->info("Received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      engine->stop();
+    }
+  });
+  int rc = engine->run();
+  bool timed_out = engine->timed_out();
+  pthread_kill(signals.native_handle(), SIGUSR2);
+  signals.join();
+  spdlog::shutdown();
+  std::fflush(stdout);
+  if (timed_out) std::_Exit(rc);  // threads may still be inside plugin calls
+  return rc;
+}
+
+}  // namespace
+
+int cli_main(int argc, char** argv) {
+  CLI::App app{"plugctl: a declarative stream processor with plugins.\n\n"
+               "Without a command, runs CONFIG (or stdin -> stdout without one)."};
+  app.set_version_flag("--version", std::string("plugctl ") + PLUGCTL_VERSION);
+  Globals g;
+  app.add_option("--plugins-dir", g.plugin_dirs,
+                 "Also load plugins from DIR (repeatable; searched before PLUGCTL_PLUGIN_PATH "
+                 "and the plugin directory next to the binary)")
+      ->type_name("DIR");
+  app.add_flag("--no-isolation", g.no_isolation,
+               "Inspect plugins in this process instead of a child process (debugging)");
+
+  std::string run_path, run_c;
+  bool chilled = false;
+  auto* run = app.add_subcommand("run", "Run a pipeline config (stdin -> stdout without one)");
+  run->add_option("config", run_path, "The config file")->type_name("CONFIG");
+  run->add_option("-c,--config", run_c, "The config file")->type_name("CONFIG");
+  run->add_flag("--chilled", chilled, "Run even when the config has lint errors");
+
+  std::string list_kind, list_format = "table";
+  auto* list = app.add_subcommand("list", "List the components every loaded plugin provides");
+  list->add_option("kind", list_kind, "Only this kind: input, output, processor or cache");
+  list->add_option("--format", list_format, "table or json")->capture_default_str();
+
+  app.add_subcommand("plugins", "List the plugins found, with their status and errors");
+
+  std::vector<std::string> lint_files;
+  auto* lint = app.add_subcommand(
+      "lint", "Check configs against the component specs (exit 0 clean, 1 errors, 2 unreadable)");
+  lint->add_option("files", lint_files, "Config files")->required()->type_name("FILE");
+
+  std::string create_expr;
+  auto* create = app.add_subcommand(
+      "create", "Print a config skeleton: plugctl create INPUT/PROC,PROC/OUTPUT (e.g. stdin/log/stdout)");
+  create->add_option("expression", create_expr, "INPUT/PROCESSORS/OUTPUT")->required();
+
+  app.add_subcommand("version", "Print the version and the plugin ABI");
+
+  std::string top_config;
+  bool top_chilled = false;
+  app.add_option("-c,--config", top_config, "Run this config file")->type_name("CONFIG");
+  app.add_flag("--chilled", top_chilled, "Run even when the config has lint errors");
+  app.require_subcommand(0, 1);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  if (run->parsed()) {
+    if (!run_path.empty() && !run_c.empty()) {
+      std::cerr << "plugctl run: give the config either as an argument or with -c, not both\n";
+      return 2;
+    }
+    return cmd_run(g, run_path.empty() ? run_c : run_path, chilled);
+  }
+  if (list->parsed()) return cmd_list(g, list_kind, list_format);
+  if (app.got_subcommand("plugins")) return cmd_plugins(g);
+  if (lint->parsed()) return cmd_lint(g, lint_files);
+  if (create->parsed()) return cmd_create(g, create_expr);
+  if (app.got_subcommand("version")) {
+    std::cout << "plugctl " << PLUGCTL_VERSION << "\nplugin ABI " << PLUGCTL_ABI_MAJOR << "."
+              << PLUGCTL_ABI_MINOR << "\n";
+    return 0;
+  }
+  return cmd_run(g, top_config, top_chilled);
+}
+
+}  // namespace plugctl::core

@@ -1,0 +1,684 @@
+#include "pipeline/engine.hpp"
+
+#include <algorithm>
+
+#include "loader/loader.hpp"
+#include "telemetry/logging.hpp"
+
+namespace plugctl::core {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+struct Engine::Txn {
+  uint64_t token = 0;
+  std::shared_ptr<Batch> original;  // kept for the engine's replay (AUTO_REPLAY_NACKS)
+  std::atomic<int64_t> pending{0};  // messages not yet resolved at the output
+  std::atomic<bool> failed{false};
+  std::mutex mu;
+  std::string error;
+  int replays = 0;
+  Clock::time_point replay_at;
+};
+
+struct Engine::Work {
+  std::shared_ptr<Batch> batch;  // may be shared with Txn::original: copy before mutating
+  TxnPtr txn;
+};
+
+struct Engine::WriteJob {
+  Engine* engine = nullptr;
+  std::shared_ptr<Batch> batch;
+  std::vector<std::pair<TxnPtr, size_t>> parts;  // consecutive messages per transaction
+  int attempt = 0;
+  Clock::time_point not_before;
+  plugctl_results results;
+};
+
+namespace {
+
+std::chrono::milliseconds backoff_for(int attempt, std::chrono::milliseconds base,
+                                      std::chrono::milliseconds max) {
+  auto d = base;
+  for (int i = 1; i < attempt && d < max; ++i) d *= 2;
+  return std::min(d, max);
+}
+
+// Copy-on-write: a batch shared with the transaction's replay copy must not be mutated.
+Batch& own(std::shared_ptr<Batch>& b) {
+  if (b.use_count() > 1) b = std::make_shared<Batch>(*b);
+  return *b;
+}
+
+std::vector<std::unique_ptr<ProcessorComponent>> make_processors(
+    const std::vector<ComponentConfig>& ccs, const Registry& reg,
+    const std::shared_ptr<std::atomic<bool>>& cancelled) {
+  std::vector<std::unique_ptr<ProcessorComponent>> out;
+  for (const auto& cc : ccs) {
+    if (cc.entry != nullptr) activate(reg, *cc.entry);
+    out.push_back(std::make_unique<ProcessorComponent>(cc, cancelled));
+  }
+  return out;
+}
+
+}  // namespace
+
+Engine::Engine(const Config& cfg, const Registry& reg, EngineOptions opts)
+    : cfg_(cfg), opts_(opts) {
+  auto activate_cc = [&](const ComponentConfig& cc) {
+    if (cc.entry == nullptr) throw std::runtime_error(describe(cc) + ": unknown component");
+    try {
+      activate(reg, *cc.entry);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(describe(cc) + ": " + e.what());
+    }
+  };
+  activate_cc(cfg_.input);
+  activate_cc(cfg_.output);
+  input_ = std::make_unique<InputComponent>(cfg_.input, cancelled_);
+  input_procs_ = make_processors(cfg_.input.processors, reg, cancelled_);
+  pipeline_procs_ = make_processors(cfg_.processors, reg, cancelled_);
+  output_procs_ = make_processors(cfg_.output.processors, reg, cancelled_);
+  output_ = std::make_unique<OutputComponent>(cfg_.output, cancelled_);
+  threads_ = cfg_.threads > 0 ? static_cast<size_t>(cfg_.threads)
+                              : std::max<size_t>(1, std::thread::hardware_concurrency());
+  proc_inbox_cap_ = threads_;
+  out_inbox_cap_ = 1;
+}
+
+Engine::~Engine() {
+  {
+    std::lock_guard lock(mu_);
+    hard_stop_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_pool_)
+    if (t.joinable()) t.join();
+  if (timed_out_) {
+    // Threads were detached while inside plugin calls: the components must outlive them.
+    (void)input_.release();
+    (void)output_.release();
+    for (auto& p : input_procs_) (void)p.release();
+    for (auto& p : pipeline_procs_) (void)p.release();
+    for (auto& p : output_procs_) (void)p.release();
+  }
+}
+
+size_t Engine::inflight_bound() const {
+  // One held by the input thread, the processor inbox and workers, the output inbox, one held by
+  // the dispatcher, the writes in flight, and the messages a partial output batch may gather.
+  size_t bound = 1 + out_inbox_cap_ + 1 + output_->max_in_flight();
+  if (!pipeline_procs_.empty()) bound += proc_inbox_cap_ + threads_;
+  const auto& p = output_->policy();
+  if (p.count > 0) bound += p.count;
+  else if (p.byte_size > 0) bound += p.byte_size;
+  return bound;
+}
+
+EngineStats Engine::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+void Engine::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (cancelled_->load()) {
+      hard_stop_ = true;
+    } else {
+      cancelled_->store(true);
+    }
+  }
+  cv_.notify_all();
+}
+
+void Engine::fatal(const std::string& why) {
+  core_logger()->error("{}", why);
+  {
+    std::lock_guard lock(mu_);
+    failed_ = true;
+    if (fatal_error_.empty()) fatal_error_ = why;
+    cancelled_->store(true);
+  }
+  cv_.notify_all();
+}
+
+bool Engine::sleep_for(std::chrono::nanoseconds d) {
+  std::unique_lock lock(mu_);
+  auto deadline = Clock::now() + d;
+  cv_.wait_until(lock, deadline, [&] { return hard_stop_.load() || cancelled_->load(); });
+  return !hard_stop_.load();
+}
+
+bool Engine::connect_with_backoff(const std::function<plugctl_status(std::string&)>& fn,
+                                  const std::string& what) {
+  auto backoff = opts_.connect_backoff;
+  for (;;) {
+    if (hard_stop_) return false;
+    std::string err;
+    plugctl_status st = fn(err);
+    if (st == PLUGCTL_OK) return true;
+    if (st == PLUGCTL_FATAL) {
+      fatal(what + ": cannot connect: " + err);
+      return false;
+    }
+    core_logger()->warn("{}: failed to connect: {}; retrying in {}ms", what, err, backoff.count());
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, backoff, [&] { return hard_stop_.load(); });
+    backoff = std::min(backoff * 2, opts_.connect_backoff_max);
+  }
+}
+
+// --- input -------------------------------------------------------------------------------------
+void Engine::input_loop() {
+  InputComponent& in = *input_;
+  bool eof = false;
+  if (!connect_with_backoff([&](std::string& e) { return in.connect(e); }, in.where())) eof = true;
+  else in.log().info("Input type {} is now active", in.type());
+  auto error_backoff = opts_.connect_backoff;
+
+  for (;;) {
+    TxnPtr replay;
+    {
+      std::unique_lock lock(mu_);
+      if (hard_stop_) break;
+      auto now = Clock::now();
+      if (!replays_.empty() && replays_.front()->replay_at <= now) {
+        replay = replays_.front();
+        replays_.pop_front();
+        ++stats_.replays;
+      } else if (!replays_.empty() || eof || cancelled_->load()) {
+        // No new reads while a nacked batch waits for its replay: that is the back pressure of
+        // a failing output. After EOF or a stop, wait for the outstanding acknowledgements.
+        if (replays_.empty() && outstanding_ == 0) break;
+        if (replays_.empty()) {
+          if (!eof) in.log().debug("stopped reading, draining {} transaction(s)", outstanding_);
+          eof = true;
+        }
+        auto until = replays_.empty() ? now + 100ms : std::min(replays_.front()->replay_at, now + 100ms);
+        cv_.wait_until(lock, until);
+        continue;
+      }
+    }
+    if (replay) {
+      replay->pending = 0;
+      replay->failed = false;
+      {
+        std::lock_guard tl(replay->mu);
+        replay->error.clear();
+      }
+      Work w{replay->original, replay};
+      if (!input_procs_.empty()) {
+        run_chain(input_procs_, own(w.batch));
+        if (w.batch->empty()) {
+          finish_txn(w.txn);
+          continue;
+        }
+      }
+      if (!pipeline_procs_.empty()) push_processor_inbox(std::move(w));
+      else to_output(std::move(w));
+      continue;
+    }
+
+    plugctl_read_result rr;
+    std::string err;
+    plugctl_status st = in.read(rr, err);
+    switch (st) {
+      case PLUGCTL_OK: {
+        if (rr.batch == nullptr) {
+          core_logger()->error("{}: read returned OK without a batch (plugin bug)", in.where());
+          break;
+        }
+        error_backoff = opts_.connect_backoff;
+        std::shared_ptr<Batch> b(batch_of(rr.batch));
+        b->compact();
+        auto txn = std::make_shared<Txn>();
+        txn->token = rr.ack_token;
+        if (in.auto_replay()) txn->original = b;
+        {
+          std::lock_guard lock(mu_);
+          ++outstanding_;
+          stats_.max_outstanding = std::max<uint64_t>(stats_.max_outstanding, outstanding_);
+          ++stats_.batches_read;
+          stats_.messages_read += b->size();
+        }
+        Work w{std::move(b), txn};
+        if (!input_procs_.empty()) run_chain(input_procs_, own(w.batch));
+        if (w.batch->empty()) {
+          finish_txn(txn);  // empty, or all dropped on purpose by input processors
+          break;
+        }
+        if (!pipeline_procs_.empty()) push_processor_inbox(std::move(w));
+        else to_output(std::move(w));
+        break;
+      }
+      case PLUGCTL_AGAIN:
+        break;
+      case PLUGCTL_BACKOFF:
+        sleep_for(std::chrono::nanoseconds(std::max<int64_t>(rr.backoff_ns, 1'000'000)));
+        break;
+      case PLUGCTL_NOT_CONNECTED:
+        in.log().warn("input lost its connection: {}", err.empty() ? "not connected" : err);
+        if (!connect_with_backoff([&](std::string& e) { return in.connect(e); }, in.where()))
+          eof = true;
+        break;
+      case PLUGCTL_END_OF_INPUT:
+        in.log().info("Input has ended");
+        eof = true;
+        {
+          std::lock_guard lock(mu_);
+          reading_done_ = true;
+        }
+        cv_.notify_all();
+        break;
+      case PLUGCTL_FATAL:
+        fatal(in.where() + ": " + (err.empty() ? "fatal error" : err));
+        eof = true;
+        break;
+      default:
+        in.log().error("failed to read: {}; retrying in {}ms", err.empty() ? status_name(st) : err,
+                       error_backoff.count());
+        sleep_for(error_backoff);
+        error_backoff = std::min(error_backoff * 2, opts_.connect_backoff_max);
+        break;
+    }
+    if (eof) {
+      std::lock_guard lock(mu_);
+      reading_done_ = true;
+    }
+  }
+  {
+    std::lock_guard lock(mu_);
+    reading_done_ = true;
+    input_done_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool Engine::push_processor_inbox(Work&& w) {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return proc_inbox_.size() < proc_inbox_cap_ || hard_stop_.load(); });
+  if (hard_stop_) return false;
+  proc_inbox_.push_back(std::move(w));
+  cv_.notify_all();
+  return true;
+}
+
+bool Engine::push_output_inbox(Work&& w) {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return out_inbox_.size() < out_inbox_cap_ || hard_stop_.load(); });
+  if (hard_stop_) return false;
+  out_inbox_.push_back(std::move(w));
+  cv_.notify_all();
+  return true;
+}
+
+void Engine::run_chain(std::vector<std::unique_ptr<ProcessorComponent>>& chain, Batch& b) {
+  for (auto& p : chain) {
+    if (b.empty()) return;
+    Batch out;
+    out.messages.reserve(b.size());
+    p->process(b, out);
+    b = std::move(out);
+  }
+}
+
+void Engine::to_output(Work&& w) {
+  size_t n = w.batch->size();
+  if (n == 0) {
+    finish_txn(w.txn);
+    return;
+  }
+  w.txn->pending.store(static_cast<int64_t>(n));
+  push_output_inbox(std::move(w));
+}
+
+// --- processors --------------------------------------------------------------------------------
+void Engine::processor_loop() {
+  for (;;) {
+    Work w;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return !proc_inbox_.empty() || procs_done_ || hard_stop_.load(); });
+      if (hard_stop_ || proc_inbox_.empty()) return;
+      w = std::move(proc_inbox_.front());
+      proc_inbox_.pop_front();
+      ++proc_busy_;
+    }
+    cv_.notify_all();
+    run_chain(pipeline_procs_, own(w.batch));
+    to_output(std::move(w));
+    {
+      std::lock_guard lock(mu_);
+      --proc_busy_;
+    }
+    cv_.notify_all();
+  }
+}
+
+// --- output ------------------------------------------------------------------------------------
+void Engine::output_loop() {
+  OutputComponent& out = *output_;
+  if (!connect_with_backoff([&](std::string& e) { return out.connect(e); }, out.where())) return;
+  out.log().info("Output type {} is now active", out.type());
+  const BatchPolicy policy = out.policy();
+  std::unique_ptr<WriteJob> partial;  // gathering messages under the batch policy
+  size_t partial_bytes = 0;
+  Clock::time_point partial_since;
+
+  auto new_job = [&] {
+    auto j = std::make_unique<WriteJob>();
+    j->engine = this;
+    j->batch = std::make_shared<Batch>();
+    return j;
+  };
+
+  for (;;) {
+    std::unique_ptr<WriteJob> job;
+    std::optional<Work> work;
+    {
+      std::unique_lock lock(mu_);
+      for (;;) {
+        if (hard_stop_) return;
+        auto now = Clock::now();
+        bool slot = in_flight_ < out.max_in_flight();
+        if (slot && !retries_.empty() && retries_.front()->not_before <= now) {
+          job = std::move(retries_.front());
+          retries_.pop_front();
+          break;
+        }
+        bool upstream_idle = reading_done_ && proc_inbox_.empty() && proc_busy_ == 0 &&
+                             out_inbox_.empty() && replays_.empty();
+        if (slot && partial &&
+            (upstream_idle || (policy.period.count() > 0 && now - partial_since >= policy.period))) {
+          job = std::move(partial);
+          partial_bytes = 0;
+          break;
+        }
+        if (slot && !out_inbox_.empty()) {
+          work = std::move(out_inbox_.front());
+          out_inbox_.pop_front();
+          break;
+        }
+        if (output_done_ && out_inbox_.empty() && retries_.empty() && !partial && in_flight_ == 0)
+          return;
+        auto until = now + 100ms;
+        if (!retries_.empty()) until = std::min(until, retries_.front()->not_before);
+        if (partial && policy.period.count() > 0) until = std::min(until, partial_since + policy.period);
+        cv_.wait_until(lock, until);
+      }
+    }
+    cv_.notify_all();  // an inbox slot was freed
+    if (job) {
+      dispatch(std::move(job));
+      continue;
+    }
+    Work w = std::move(*work);
+    if (!output_procs_.empty()) {
+      size_t before = w.batch->size();
+      run_chain(output_procs_, own(w.batch));
+      size_t after = w.batch->size();
+      if (after != before) {
+        // Output processors changed the message count: re-base the transaction on it.
+        int64_t delta = static_cast<int64_t>(after) - static_cast<int64_t>(before);
+        if (w.txn->pending.fetch_add(delta) + delta == 0) {
+          finish_txn(w.txn);
+          continue;
+        }
+      }
+    }
+    if (!policy.enabled()) {
+      auto j = new_job();
+      j->parts.emplace_back(w.txn, w.batch->size());
+      j->batch = std::move(w.batch);
+      dispatch(std::move(j));
+      continue;
+    }
+    // Batching: add message by message, dispatching each full batch.
+    for (auto& m : own(w.batch).messages) {
+      if (!partial) {
+        partial = new_job();
+        partial_since = Clock::now();
+      }
+      partial_bytes += m.byte_size();
+      partial->batch->messages.push_back(std::move(m));
+      if (!partial->parts.empty() && partial->parts.back().first == w.txn) ++partial->parts.back().second;
+      else partial->parts.emplace_back(w.txn, 1);
+      bool full = (policy.count > 0 && partial->batch->size() >= policy.count) ||
+                  (policy.byte_size > 0 && partial_bytes >= policy.byte_size);
+      if (full) {
+        {
+          std::unique_lock lock(mu_);
+          cv_.wait(lock, [&] { return in_flight_ < out.max_in_flight() || hard_stop_.load(); });
+          if (hard_stop_) return;
+        }
+        partial_bytes = 0;
+        dispatch(std::move(partial));
+      }
+    }
+  }
+}
+
+void Engine::dispatch(std::unique_ptr<WriteJob> job) {
+  {
+    std::lock_guard lock(mu_);
+    ++in_flight_;
+  }
+  job->results.items.assign(job->batch->size(), WriteResult{});
+  if (!output_->is_async()) {
+    {
+      std::lock_guard lock(mu_);
+      write_queue_.push_back(std::move(job));
+    }
+    cv_.notify_all();
+    return;
+  }
+  WriteJob* raw = job.release();
+  std::string err;
+  plugctl_status st = output_->write_async(*raw->batch, &raw->results, &Engine::async_done, raw, err);
+  if (st != PLUGCTL_OK) {
+    std::unique_ptr<WriteJob> back(raw);
+    plugctl_results results = std::move(back->results);
+    complete(std::move(back), st, err, results);
+  }
+}
+
+void Engine::async_done(void* ctx, plugctl_status st, const char* msg, size_t len) {
+  std::unique_ptr<WriteJob> job(static_cast<WriteJob*>(ctx));
+  Engine* self = job->engine;
+  std::string err = msg == nullptr ? std::string() : std::string(msg, len);
+  plugctl_results results = std::move(job->results);
+  self->complete(std::move(job), st, err, results);
+}
+
+void Engine::writer_loop() {
+  for (;;) {
+    std::unique_ptr<WriteJob> job;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return !write_queue_.empty() || output_done_ || hard_stop_.load(); });
+      if (hard_stop_ || write_queue_.empty()) return;
+      job = std::move(write_queue_.front());
+      write_queue_.pop_front();
+    }
+    std::string err;
+    plugctl_status st = output_->write(*job->batch, job->results, err);
+    plugctl_results results = std::move(job->results);
+    complete(std::move(job), st, err, results);
+  }
+}
+
+void Engine::complete(std::unique_ptr<WriteJob> job, plugctl_status headline,
+                      const std::string& err, const plugctl_results& results) {
+  const Batch& batch = *job->batch;
+  const size_t n = batch.size();
+  std::vector<char> ok(n, 1);
+  size_t failed = 0;
+  std::string first_error;
+  if (headline != PLUGCTL_OK) {
+    for (size_t i = 0; i < n; ++i) {
+      int32_t st = i < results.items.size() && results.items[i].status >= 0 ? results.items[i].status
+                                                                           : headline;
+      if (st != PLUGCTL_OK) {
+        ok[i] = 0;
+        ++failed;
+        if (first_error.empty()) {
+          first_error = i < results.items.size() && !results.items[i].text.empty()
+                            ? results.items[i].text
+                            : (err.empty() ? std::string(status_name(st)) : err);
+        }
+      }
+    }
+  }
+  if (failed == 0) {
+    {
+      std::lock_guard lock(mu_);
+      stats_.messages_written += n;
+    }
+    for (auto& [txn, count] : job->parts) resolve(txn, count, 0, {});
+  } else {
+    // Delivered messages resolve now; the failed ones are retried together.
+    auto retry = std::make_unique<WriteJob>();
+    retry->engine = this;
+    retry->batch = std::make_shared<Batch>();
+    retry->attempt = job->attempt + 1;
+    size_t i = 0;
+    for (auto& [txn, count] : job->parts) {
+      size_t delivered = 0, failed_here = 0;
+      for (size_t k = 0; k < count; ++k, ++i) {
+        if (ok[i]) {
+          ++delivered;
+          continue;
+        }
+        ++failed_here;
+        retry->batch->messages.push_back(batch.messages[i]);
+      }
+      if (failed_here > 0) retry->parts.emplace_back(txn, failed_here);
+      if (delivered > 0) resolve(txn, delivered, 0, {});
+    }
+    {
+      std::lock_guard lock(mu_);
+      stats_.messages_written += n - failed;
+      stats_.write_failures += failed;
+    }
+    if (headline == PLUGCTL_FATAL) fatal(output_->where() + ": " + first_error);
+    bool give_up = job->attempt >= opts_.write_retries || hard_stop_ || headline == PLUGCTL_FATAL;
+    if (!give_up) {
+      auto wait = backoff_for(retry->attempt, opts_.retry_backoff, opts_.retry_backoff_max);
+      output_->log().warn("failed to write {} message(s): {}; retry {} of {} in {}ms", failed,
+                          first_error, retry->attempt, opts_.write_retries, wait.count());
+      retry->not_before = Clock::now() + wait;
+      std::lock_guard lock(mu_);
+      retries_.push_back(std::move(retry));
+    } else {
+      output_->log().error("failed to write {} message(s) after {} attempt(s): {}; nacking", failed,
+                           job->attempt + 1, first_error);
+      for (auto& [txn, count] : retry->parts) resolve(txn, 0, count, first_error);
+    }
+  }
+  {
+    std::lock_guard lock(mu_);
+    --in_flight_;
+  }
+  cv_.notify_all();
+}
+
+void Engine::resolve(const TxnPtr& txn, size_t delivered, size_t failed, const std::string& err) {
+  if (failed > 0) {
+    std::lock_guard tl(txn->mu);
+    if (txn->error.empty()) txn->error = err;
+    txn->failed = true;
+  }
+  int64_t k = static_cast<int64_t>(delivered + failed);
+  if (txn->pending.fetch_sub(k) - k == 0) finish_txn(txn);
+}
+
+void Engine::finish_txn(const TxnPtr& txn) {
+  if (txn->failed) {
+    std::string why;
+    {
+      std::lock_guard tl(txn->mu);
+      why = txn->error;
+    }
+    if (txn->original && !hard_stop_) {
+      ++txn->replays;
+      auto wait = backoff_for(txn->replays, opts_.replay_backoff, opts_.replay_backoff_max);
+      txn->replay_at = Clock::now() + wait;
+      input_->log().warn("batch nacked ({}); replaying it in {}ms", why, wait.count());
+      {
+        std::lock_guard lock(mu_);
+        ++stats_.nacks;
+        auto it = std::find_if(replays_.begin(), replays_.end(),
+                               [&](const TxnPtr& t) { return t->replay_at > txn->replay_at; });
+        replays_.insert(it, txn);
+      }
+      cv_.notify_all();
+      return;
+    }
+    input_->ack(txn->token, PLUGCTL_ERROR, why);
+    std::lock_guard lock(mu_);
+    ++stats_.nacks;
+  } else {
+    input_->ack(txn->token, PLUGCTL_OK, {});
+    std::lock_guard lock(mu_);
+    ++stats_.acks;
+  }
+  {
+    std::lock_guard lock(mu_);
+    --outstanding_;
+  }
+  cv_.notify_all();
+}
+
+// --- lifecycle ---------------------------------------------------------------------------------
+int Engine::run() {
+  size_t writers = output_->is_async() ? 0 : output_->max_in_flight();
+  threads_pool_.emplace_back([this] { input_loop(); });
+  if (!pipeline_procs_.empty())
+    for (size_t i = 0; i < threads_; ++i) threads_pool_.emplace_back([this] { processor_loop(); });
+  threads_pool_.emplace_back([this] { output_loop(); });
+  for (size_t i = 0; i < writers; ++i) threads_pool_.emplace_back([this] { writer_loop(); });
+
+  std::optional<Clock::time_point> deadline;
+  {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      if (input_done_ && outstanding_ == 0) break;
+      if (hard_stop_) break;
+      if (cancelled_->load() && !deadline) deadline = Clock::now() + cfg_.shutdown_timeout;
+      if (deadline && Clock::now() >= *deadline) {
+        timed_out_ = true;
+        break;
+      }
+      cv_.wait_for(lock, 50ms);
+    }
+    if (timed_out_ || hard_stop_) {
+      core_logger()->error("shutdown: {} transaction(s) still unacknowledged{}; exiting without "
+                           "them (they are read again on the next run where the input allows)",
+                           outstanding_, timed_out_ ? " after shutdown_timeout" : "");
+      timed_out_ = true;
+      hard_stop_ = true;
+    }
+    procs_done_ = true;
+    output_done_ = true;
+  }
+  cv_.notify_all();
+  if (timed_out_) {
+    // Threads may be blocked inside plugin calls that never return: leave them.
+    for (auto& t : threads_pool_) t.detach();
+    threads_pool_.clear();
+    return 1;
+  }
+  for (auto& t : threads_pool_) t.join();
+  threads_pool_.clear();
+  input_->close();
+  for (auto& p : input_procs_) p->close();
+  for (auto& p : pipeline_procs_) p->close();
+  for (auto& p : output_procs_) p->close();
+  output_->close();
+  core_logger()->info("Pipeline has terminated: {} message(s) read, {} written", stats_.messages_read,
+                      stats_.messages_written);
+  return failed_ ? 1 : 0;
+}
+
+}  // namespace plugctl::core
