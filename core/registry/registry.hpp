@@ -55,6 +55,10 @@ class Registry {
  public:
   // Registers a plugin and its components. A component whose (kind, name) is already taken is
   // not registered; a warning naming both plugins is recorded and returned by warnings().
+  // A component with a non-empty spec_json has `spec` (re)parsed from it; when that fails (the
+  // spec is untrusted plugin data) the component is skipped with a warning. With an empty
+  // spec_json, `spec` is taken as is and spec_json is filled from it. `plugin` is set on every
+  // entry, and an empty plugin->component_names is filled with "kind/name" of the components.
   void add_plugin(std::unique_ptr<PluginRecord> plugin, std::vector<ComponentEntry> components);
 
   const ComponentEntry* find(ComponentKind kind, std::string_view name) const;
