@@ -237,6 +237,7 @@ void Engine::input_loop() {
         if (in.auto_replay()) txn->original = b;
         {
           std::lock_guard lock(mu_);
+          input_idle_ = false;
           ++outstanding_;
           stats_.max_outstanding = std::max<uint64_t>(stats_.max_outstanding, outstanding_);
           ++stats_.batches_read;
@@ -252,9 +253,21 @@ void Engine::input_loop() {
         else to_output(std::move(w));
         break;
       }
-      case PLUGCTL_AGAIN:
+      case PLUGCTL_AGAIN: {
+        // Nothing now: let a partial output batch go, and do not spin on a source that answers
+        // at once (wake early on acks, replays and stop).
+        std::unique_lock lock(mu_);
+        input_idle_ = true;
+        cv_.notify_all();
+        cv_.wait_for(lock, 1ms);
         break;
+      }
       case PLUGCTL_BACKOFF:
+        {
+          std::lock_guard lock(mu_);
+          input_idle_ = true;
+        }
+        cv_.notify_all();
         sleep_for(std::chrono::nanoseconds(std::max<int64_t>(rr.backoff_ns, 1'000'000)));
         break;
       case PLUGCTL_NOT_CONNECTED:
@@ -387,8 +400,11 @@ void Engine::output_loop() {
           retries_.pop_front();
           break;
         }
-        bool upstream_idle = reading_done_ && proc_inbox_.empty() && proc_busy_ == 0 &&
-                             out_inbox_.empty() && replays_.empty();
+        // A partial batch goes out when nothing more can come soon: the input ended, stopped,
+        // or has nothing right now. Waiting for `count` then could wait forever (a source that
+        // ends only once everything is acknowledged) and adds latency for nothing.
+        bool upstream_idle = (reading_done_ || input_idle_) && proc_inbox_.empty() &&
+                             proc_busy_ == 0 && out_inbox_.empty();
         if (slot && partial &&
             (upstream_idle || (policy.period.count() > 0 && now - partial_since >= policy.period))) {
           job = std::move(partial);

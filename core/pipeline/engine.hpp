@@ -127,6 +127,7 @@ class Engine {
   size_t outstanding_ = 0;   // transactions unacknowledged
   size_t proc_busy_ = 0;     // processor workers holding work
   bool reading_done_ = false;  // the input reads no new data (EOF, stop or fatal)
+  bool input_idle_ = false;    // the input's last read found nothing (AGAIN/BACKOFF)
   bool input_done_ = false;    // the input thread has finished (everything acknowledged)
   bool procs_done_ = false;
   bool output_done_ = false;
