@@ -1,19 +1,26 @@
-# plugctl_add_plugin(<name> SOURCES ... [DEPS ...] [OUTPUT_DIR dir] [NO_INSTALL] [C])
+# plugctl_add_plugin(<name> SOURCES ... [DEPS ...] [OUTPUT_DIR dir] [TARGET target]
+#                    [ABI target] [NO_INSTALL] [NO_WARNINGS] [C])
 #
 # Builds one plugin shared object, libplugctl-<name>.so, as a MODULE library:
 #  - hidden visibility, only plugctl_plugin_entry_v1 exported (version script),
 #  - static dependencies kept private (--exclude-libs),
 #  - placed in ${CMAKE_BINARY_DIR}/plugins, where the loader looks in a build tree,
 #  - installed to lib/plugctl/plugins, where the loader looks in an installed tree.
+# TARGET names the CMake target (default plugctl-plugin-<name>). ABI is the header target to
+# compile against (default plugctl::abi; plugctl::abi_v1_0 builds against the frozen 1.0 copy).
+# C compiles C sources as strict ISO C11 (-std=c11, no GNU extensions).
 set(PLUGCTL_PLUGIN_VERSION_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/plugin.map)
 
 function(plugctl_add_plugin name)
-  cmake_parse_arguments(P "NO_INSTALL;NO_WARNINGS" "OUTPUT_DIR;TARGET" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(P "NO_INSTALL;NO_WARNINGS;C" "OUTPUT_DIR;TARGET;ABI" "SOURCES;DEPS" ${ARGN})
   if(NOT P_TARGET)
     set(P_TARGET plugctl-plugin-${name})
   endif()
   if(NOT P_OUTPUT_DIR)
     set(P_OUTPUT_DIR ${CMAKE_BINARY_DIR}/plugins)
+  endif()
+  if(NOT P_ABI)
+    set(P_ABI plugctl::abi)
   endif()
   add_library(${P_TARGET} MODULE ${P_SOURCES})
   set_target_properties(${P_TARGET} PROPERTIES
@@ -23,7 +30,11 @@ function(plugctl_add_plugin name)
     C_VISIBILITY_PRESET hidden
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
-  target_link_libraries(${P_TARGET} PRIVATE plugctl::abi ${P_DEPS})
+  if(P_C)
+    set_target_properties(${P_TARGET} PROPERTIES
+      C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
+  endif()
+  target_link_libraries(${P_TARGET} PRIVATE ${P_ABI} ${P_DEPS})
   if(NOT P_NO_WARNINGS)
     target_link_libraries(${P_TARGET} PRIVATE plugctl_warnings)
   endif()

@@ -20,6 +20,7 @@
 
 #include <plugctl/plugctl.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -33,13 +34,19 @@
 #include <utility>
 #include <vector>
 
+// A host that links SDK components statically (built-ins) may define PLUGCTL_SDK_HIDDEN empty:
+// its classes deriving from hidden SDK classes would otherwise trip -Wattributes.
+#if !defined(PLUGCTL_SDK_HIDDEN)
 #if defined(__GNUC__)
 #define PLUGCTL_SDK_HIDDEN __attribute__((visibility("hidden")))
 #else
 #define PLUGCTL_SDK_HIDDEN
 #endif
+#endif
 
-namespace plugctl::sdk PLUGCTL_SDK_HIDDEN {
+// Two levels: a nested namespace definition (a::b) cannot carry an attribute.
+namespace plugctl {
+namespace sdk PLUGCTL_SDK_HIDDEN {
 
 // ---------------------------------------------------------------------------------------------
 // The host table, set once at entry.
@@ -511,6 +518,43 @@ class Message {
   plugctl_msg* m_;
 };
 
+// One reference to a host refcounted owner of plugin memory, for zero-copy messages
+// (Batch::push_shared): each message takes its own reference, and the owned object is deleted
+// once, on any thread, when this handle and every message viewing its memory are gone.
+class Shared {
+ public:
+  template <class T>
+  static Shared owning(std::unique_ptr<T> object) {
+    Shared s(host().shared_new(&delete_object<T>, object.get()));
+    object.release();  // the host's release function deletes it from now on
+    return s;
+  }
+  Shared(Shared&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+  Shared& operator=(Shared&& o) noexcept {
+    if (this != &o) {
+      reset();
+      s_ = std::exchange(o.s_, nullptr);
+    }
+    return *this;
+  }
+  Shared(const Shared&) = delete;
+  Shared& operator=(const Shared&) = delete;
+  ~Shared() { reset(); }
+  plugctl_shared* raw() const { return s_; }
+
+ private:
+  explicit Shared(plugctl_shared* s) : s_(s) {}
+  template <class T>
+  static void delete_object(void* p) noexcept {
+    delete static_cast<T*>(p);
+  }
+  void reset() {
+    if (s_ != nullptr) host().shared_unref(s_);
+    s_ = nullptr;
+  }
+  plugctl_shared* s_;
+};
+
 // A read-only batch view (the batch an output writes).
 class ConstBatch {
  public:
@@ -540,6 +584,9 @@ class Batch : public ConstBatch {
   }
   MessageRef push_shared(plugctl_shared* owner, std::string_view payload) const {
     return MessageRef(host().batch_push_shared(mut(), owner, payload.data(), payload.size()));
+  }
+  MessageRef push_shared(const Shared& owner, std::string_view payload) const {
+    return push_shared(owner.raw(), payload);
   }
   Message take(size_t i) const { return Message(host().batch_take(mut(), i)); }
   plugctl_batch* mut() const { return const_cast<plugctl_batch*>(b_); }
@@ -990,8 +1037,8 @@ inline plugctl_status entry(const plugctl_host_info* info, const plugctl_manifes
                        ", host offers " + std::to_string(info->abi_major));
     return PLUGCTL_UNSUPPORTED;
   }
-  negotiated_minor_slot() =
-      info->abi_minor < PLUGCTL_ABI_MINOR ? info->abi_minor : PLUGCTL_ABI_MINOR;
+  // std::min, not ?:, because `x < 0u` warns (-Wtype-limits) while PLUGCTL_ABI_MINOR is 0.
+  negotiated_minor_slot() = std::min<uint32_t>(info->abi_minor, PLUGCTL_ABI_MINOR);
   return guard(err, [&] {
     *out = build_manifest(plugin);
     return PLUGCTL_OK;
@@ -999,7 +1046,8 @@ inline plugctl_status entry(const plugctl_host_info* info, const plugctl_manifes
 }
 
 }  // namespace detail
-}  // namespace plugctl::sdk
+}  // namespace sdk
+}  // namespace plugctl
 
 #define PLUGCTL_SDK_CONCAT_(a, b) a##b
 #define PLUGCTL_SDK_CONCAT(a, b) PLUGCTL_SDK_CONCAT_(a, b)

@@ -11,7 +11,7 @@
  *    Both sides then use the negotiated minor min(host minor, plugin's built minor): nothing added
  *    after that minor is ever read or called.
  *  - Growth. Every struct starts with `uint32_t struct_size` and only grows at its end. A reader
- *    checks PLUGCTL_HAS_FIELD(ptr, field) before reading any field added after 1.0. Function
+ *    checks PLUGCTL_HAS_FIELD(ptr, type, field) before reading any field added after 1.0. Function
  *    tables only grow by appending; a slot is never reused or reordered.
  *  - Types. Only C types cross: pointers with explicit lengths, fixed-width integers (int32_t for
  *    enums and booleans), function pointers. Strings are (pointer, length) and need not be
@@ -240,7 +240,9 @@ typedef struct plugctl_host {
   void (*batch_push)(plugctl_batch* batch, plugctl_msg* msg);
   /* Appends a copy of (data, len) and returns the new message, borrowed from the batch. */
   plugctl_msg* (*batch_push_copy)(plugctl_batch* batch, const char* data, size_t len);
-  /* Appends a zero-copy message viewing (data, len) inside memory kept alive by `shared`. */
+  /* Appends a zero-copy message viewing (data, len) inside memory kept alive by `shared`. The
+   * message takes a reference of its own: the caller's reference is unchanged (drop it with
+   * shared_unref once it has pushed what it needs). */
   plugctl_msg* (*batch_push_shared)(plugctl_batch* batch, plugctl_shared* shared,
                                     const char* data, size_t len);
   /* Removes message i from the batch and gives it to the caller (its slot becomes NULL). */
@@ -253,7 +255,7 @@ typedef struct plugctl_host {
   /* --- shared memory owners ---------------------------------------------------------------- */
   /* A refcounted owner of plugin memory (one read buffer shared by many zero-copy messages).
    * The caller holds one reference; release(release_ctx) runs once, on any thread, after the
-   * last reference goes. */
+   * last reference goes. Never NULL (aborts on out-of-memory). */
   plugctl_shared* (*shared_new)(plugctl_release_fn release, void* release_ctx);
   void (*shared_unref)(plugctl_shared* shared);
 
@@ -360,7 +362,8 @@ typedef struct plugctl_output_vtable {
   plugctl_status (*write_batch)(void* inst, const plugctl_batch* batch, plugctl_results* results,
                                 plugctl_err* err);
   /* Optional asynchronous form, preferred by the host when present. Returning OK means `done`
-   * will be called exactly once; the batch and results stay valid until then. Returning anything
+   * will be called exactly once; the batch and results stay valid until then. `done` may run
+   * before write_batch_async has returned (on another thread, or on this one). Returning anything
    * else means the write failed now and `done` is never called. Calls are made in order from
    * one host thread unless PLUGCTL_FLAG_CONCURRENT_WRITES is set. */
   plugctl_status (*write_batch_async)(void* inst, const plugctl_batch* batch,
