@@ -61,4 +61,15 @@ static const plugctl_input_vtable broken_input_vtable = {sizeof(plugctl_input_vt
         sizeof components / sizeof components[0], 0                                                \
   }
 
+/* Defines the entry point of a plugin that loads and hands back `manifest`, whatever the host
+ * says: the host has to find what is wrong with it. Use without a trailing semicolon. */
+#define BROKEN_ENTRY_RETURNING(manifest)                                                           \
+  PLUGCTL_EXPORT plugctl_status plugctl_plugin_entry_v1(                                           \
+      const plugctl_host_info* info, const plugctl_manifest** out, plugctl_err* err) {             \
+    (void)info;                                                                                    \
+    (void)err;                                                                                     \
+    *out = &(manifest);                                                                            \
+    return PLUGCTL_OK;                                                                             \
+  }
+
 #endif

@@ -6,11 +6,4 @@ static const plugctl_component input = BROKEN_INPUT("newminor_input", BROKEN_EMP
 static const plugctl_component* const components[] = {&input};
 static const plugctl_manifest manifest = BROKEN_MANIFEST("newminor", 1, 99, 99, components);
 
-PLUGCTL_EXPORT plugctl_status plugctl_plugin_entry_v1(const plugctl_host_info* info,
-                                                      const plugctl_manifest** out,
-                                                      plugctl_err* err) {
-  (void)info;
-  (void)err;
-  *out = &manifest;
-  return PLUGCTL_OK;
-}
+BROKEN_ENTRY_RETURNING(manifest)
