@@ -119,11 +119,7 @@ public:
   ~FileInput() override { close(); }
 
   plugctl_status read(sdk::ReadResult& out) override {
-    if (pending_error_) {
-      std::string e = std::move(*pending_error_);
-      pending_error_.reset();
-      throw sdk::Error(e);
-    }
+    throw_pending_error(); // a file failed after the lines before the failure were handed out
     for (;;) {
       if (fd_ < 0) {
         if (next_file_ == files_.size()) return PLUGCTL_END_OF_INPUT;
@@ -131,11 +127,7 @@ public:
       }
       bool got = cfg_.scanner == Scanner::Lines ? read_lines(out) : read_whole(out);
       if (got) return PLUGCTL_OK;
-      if (pending_error_) { // failed before any message of this call
-        std::string e = std::move(*pending_error_);
-        pending_error_.reset();
-        throw sdk::Error(e);
-      }
+      throw_pending_error(); // failed before any message of this call
     }
   }
 
@@ -221,6 +213,13 @@ private:
   void delete_file(const std::string& path) const {
     if (::unlink(path.c_str()) != 0)
       ctx_.error("file input: delete_on_finish: cannot delete " + path + ": " + errno_text(errno));
+  }
+
+  void throw_pending_error() {
+    if (!pending_error_) return;
+    std::string e = std::move(*pending_error_);
+    pending_error_.reset();
+    throw sdk::Error(e);
   }
 
   // Stops reading the current file with an error for the next read call.
