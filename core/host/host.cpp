@@ -360,6 +360,17 @@ void metric_record(plugctl_metric* m, const plugctl_bytes* values, size_t n, dou
 
 const void* get_api(const char*, uint32_t) { return nullptr; }
 
+void batch_meta_set(plugctl_batch* b, size_t start, const char* k, size_t kl, const char* v,
+                    size_t vl) {
+  if (b == nullptr) return;
+  auto& msgs = batch_of(b)->messages;
+  if (start >= msgs.size()) return;
+  try {
+    Message::set_meta_all(msgs.data() + start, msgs.data() + msgs.size(), sv(k, kl), sv(v, vl));
+  } catch (...) {
+  }
+}
+
 plugctl_host make_table() {
   plugctl_host h{};
   h.struct_size = sizeof(plugctl_host);
@@ -419,6 +430,7 @@ plugctl_host make_table() {
   h.metric_new = metric_new;
   h.metric_record = metric_record;
   h.get_api = get_api;
+  h.batch_meta_set = batch_meta_set;
   return h;
 }
 

@@ -22,12 +22,18 @@ class Message {
   void set_payload(std::string_view p);
   void set_payload(std::string&& p);
 
-  // Metadata: small ordered vector; keys are unique.
+  // Metadata: a small ordered vector with unique keys, shared copy-on-write between copies of a
+  // message and between the messages of a batch that got it in one call (set_meta_all).
+  using MetaVec = std::vector<std::pair<std::string, std::string>>;
   const std::string* meta(std::string_view key) const;
   void set_meta(std::string_view key, std::string_view value);
   bool delete_meta(std::string_view key);
-  const std::vector<std::pair<std::string, std::string>>& metadata() const { return meta_; }
-  void clear_meta() { meta_.clear(); }
+  const MetaVec& metadata() const;
+  void clear_meta() { meta_.reset(); }
+  // Sets key=value on every message of [first, last), sharing one metadata copy between the
+  // messages that had the same metadata before.
+  static void set_meta_all(Message* first, Message* last, std::string_view key,
+                           std::string_view value);
 
   bool has_error() const { return error_ != nullptr; }
   std::string_view error() const { return error_ ? std::string_view(*error_) : std::string_view(); }
@@ -51,7 +57,8 @@ class Message {
   std::shared_ptr<const void> owner_;
   const char* data_ = "";
   size_t size_ = 0;
-  std::vector<std::pair<std::string, std::string>> meta_;
+  MetaVec& meta_mut();
+  std::shared_ptr<const MetaVec> meta_;  // null when empty
   std::unique_ptr<std::string> error_;
   bool taken_ = false;
 };

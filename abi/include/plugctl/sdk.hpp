@@ -311,7 +311,8 @@ class Spec {
                            .default_value("")})
             .advanced());
   }
-  // The standard `max_in_flight` field of outputs (concurrent writes, with CONCURRENT_WRITES).
+  // The standard `max_in_flight` field of outputs: writes pending at once (running at once with
+  // PLUGCTL_FLAG_CONCURRENT_WRITES; awaiting their completion for write_batch_async).
   Spec& max_in_flight(int64_t def) {
     return field(Field::integer("max_in_flight", "Maximum number of batches written at once.")
                      .default_value(def));
@@ -589,6 +590,10 @@ class Batch : public ConstBatch {
     return push_shared(owner.raw(), payload);
   }
   Message take(size_t i) const { return Message(host().batch_take(mut(), i)); }
+  // Sets metadata on every message from index `start` on, in one host call.
+  void set_meta(std::string_view k, std::string_view v, size_t start = 0) const {
+    host().batch_meta_set(mut(), start, k.data(), k.size(), v.data(), v.size());
+  }
   plugctl_batch* mut() const { return const_cast<plugctl_batch*>(b_); }
 };
 

@@ -303,6 +303,13 @@ typedef struct plugctl_host {
   /* --- extensions -------------------------------------------------------------------------- */
   /* A named table added after 1.0 (NULL when the host does not have it at min_minor). */
   const void* (*get_api)(const char* name, uint32_t min_minor);
+
+  /* --- batches, continued (appended so that no earlier slot moves) ------------------------ */
+  /* Sets metadata (key, value) on every message of the batch from index `start` on, as
+   * msg_meta_set on each would, in one call: the host may keep one copy for all of them. For
+   * inputs whose messages share metadata (the file a line came from, a Kafka partition). */
+  void (*batch_meta_set)(plugctl_batch* batch, size_t start, const char* key, size_t key_len,
+                         const char* value, size_t value_len);
 } plugctl_host;
 
 /* ------------------------------------------------------------------------------------------ */
@@ -368,8 +375,9 @@ typedef struct plugctl_output_vtable {
    * will be called exactly once; the batch and results stay valid until then. `done` may run
    * before write_batch_async has returned (on another thread, or on this one). Returning anything
    * else means the write failed now and `done` is never called. Calls are made in order from
-   * one host thread; up to the component's `max_in_flight` config field (1 when the spec has no
-   * such field) are outstanding at once. */
+   * one host thread, and the host does not wait for `done` before the next call: up to the
+   * component's `max_in_flight` config field (1 when its spec has none) are outstanding at once,
+   * so a plugin can complete many writes with one flush (group commit). */
   plugctl_status (*write_batch_async)(void* inst, const plugctl_batch* batch,
                                       plugctl_results* results, plugctl_write_done_fn done,
                                       void* done_ctx, plugctl_err* err);
