@@ -146,6 +146,7 @@ int cmd_run(const Globals& g, const std::string& path, bool chilled) {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGUSR2);  // how the signal thread is told to finish
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 

@@ -32,6 +32,7 @@ struct Engine::WriteJob {
   std::vector<std::pair<TxnPtr, size_t>> parts;  // consecutive messages per transaction
   int attempt = 0;
   Clock::time_point not_before;
+  bool holds_slot = false;  // counted in in_flight_ (a retry keeps its failed write's slot)
   plugctl_results results;
 };
 
@@ -395,7 +396,10 @@ void Engine::output_loop() {
         if (hard_stop_) return;
         auto now = Clock::now();
         bool slot = in_flight_ < out.max_in_flight();
-        if (slot && !retries_.empty() && retries_.front()->not_before <= now) {
+        // Retries keep the slot of the write that failed: a failing output holds its
+        // max_in_flight slots, so no new work is taken (back pressure) until they succeed or
+        // are nacked.
+        if (!retries_.empty() && retries_.front()->not_before <= now) {
           job = std::move(retries_.front());
           retries_.pop_front();
           break;
@@ -476,9 +480,10 @@ void Engine::output_loop() {
 }
 
 void Engine::dispatch(std::unique_ptr<WriteJob> job) {
-  {
+  if (!job->holds_slot) {
     std::lock_guard lock(mu_);
     ++in_flight_;
+    job->holds_slot = true;
   }
   job->results.items.assign(job->batch->size(), WriteResult{});
   if (!output_->is_async()) {
@@ -584,8 +589,13 @@ void Engine::complete(std::unique_ptr<WriteJob> job, plugctl_status headline,
       output_->log().warn("failed to write {} message(s): {}; retry {} of {} in {}ms", failed,
                           first_error, retry->attempt, opts_.write_retries, wait.count());
       retry->not_before = Clock::now() + wait;
-      std::lock_guard lock(mu_);
-      retries_.push_back(std::move(retry));
+      retry->holds_slot = true;
+      {
+        std::lock_guard lock(mu_);
+        retries_.push_back(std::move(retry));
+      }
+      cv_.notify_all();
+      return;  // the slot passes to the retry
     } else {
       output_->log().error("failed to write {} message(s) after {} attempt(s): {}; nacking", failed,
                            job->attempt + 1, first_error);

@@ -181,7 +181,7 @@ TEST(Engine, FilteredMessagesAreAcknowledged) {
   auto& ch = channel("filter");
   ch.payloads = {"keep 1", "drop 2", "drop 3", "keep 4"};
   auto r = run_config(feed_to_capture("filter", 2, "",
-                                      "pipeline:\n  processors:\n    - test_filter:\n        drop: drop\n"),
+                                      "pipeline:\n  threads: 1\n  processors:\n    - test_filter:\n        drop: drop\n"),
                       registry());
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(ch.received, (std::vector<std::string>{"keep 1", "keep 4"}));
@@ -219,7 +219,7 @@ TEST(Engine, StopDrainsInFlightWorkAndAcksEverythingRead) {
 }
 
 TEST(Engine, GenerateToDropFinishesByItself) {
-  auto r = run_config("input:\n  generate:\n    payload: hi\n    count: 50\n    interval: \"\"\n"
+  auto r = run_config("input:\n  generate:\n    payload: hi\n    count: 50\n    interval: 0s\n"
                       "output:\n  drop: {}\n",
                       registry());
   EXPECT_EQ(r.exit_code, 0);
