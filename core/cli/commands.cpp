@@ -8,6 +8,8 @@
 #include <boost/json.hpp>
 #include <cstdio>
 #include <iostream>
+#include <chrono>
+#include <optional>
 #include <thread>
 
 #include "config/config.hpp"
@@ -174,12 +176,23 @@ int cmd_run(const Globals& g, const std::string& path, bool chilled) {
     return 1;
   }
   std::thread signals([&engine, set] {
+    std::optional<std::chrono::steady_clock::time_point> first;
     for (;;) {
       int sig = 0;
       if (sigwait(&set, &sig) != 0) continue;
       if (sig == SIGUSR2) return;  // our own wake-up at exit
-      core_logger()->info("Received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
-      engine->stop();
+      const char* name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+      auto now = std::chrono::steady_clock::now();
+      if (!first) {
+        first = now;
+        core_logger()->info("Received {}, shutting down", name);
+        engine->stop();
+      } else if (now - *first > std::chrono::milliseconds(500)) {
+        // A second signal forces the exit; one arriving at once is the same request sent twice
+        // (`timeout` and process managers signal both the process and its group).
+        core_logger()->warn("Received {} again, exiting without draining", name);
+        engine->stop();
+      }
     }
   });
   int rc = engine->run();

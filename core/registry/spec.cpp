@@ -370,11 +370,17 @@ std::optional<std::string> check_json_value(const FieldSpec& spec, const json::v
 
 std::optional<json::value> implied_default(const FieldSpec& spec) {
   if (spec.default_value) return spec.default_value;
+  // An optional field without a default stays absent: its absence means something (for
+  // example which of several alternative objects was chosen).
+  if (spec.optional) return std::nullopt;
   if (spec.type != FieldType::Object || spec.kind != FieldKind::Scalar) return std::nullopt;
   json::object out;
   for (const auto& c : spec.children) {
     auto d = implied_default(c);
-    if (!d) return std::nullopt;
+    if (!d) {
+      if (c.optional) continue;
+      return std::nullopt;
+    }
     out[c.name] = std::move(*d);
   }
   return out;

@@ -232,7 +232,8 @@ TEST(Spec, ImpliedDefaults) {
   ASSERT_TRUE(retries);
   EXPECT_EQ(json::serialize(*retries), R"({"max":3,"backoff":{"initial":"1s"}})");
   EXPECT_FALSE(implied_default(*s.child("auth"))); // `user` has none
-  EXPECT_FALSE(implied_default(*s.child("opt")));  // an optional child has none either
+  // Optional children are left out, so an object of only optional fields defaults to {}.
+  EXPECT_EQ(json::serialize(*implied_default(*s.child("opt"))), "{}");
   EXPECT_FALSE(implied_default(s));
 }
 
