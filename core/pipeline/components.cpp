@@ -76,7 +76,9 @@ void ComponentBase::create(plugctl_create_fn fn, const ComponentConfig& cc) {
     inst_ = nullptr;
     throw std::runtime_error(where_ + ": " + (err.set ? err.text : std::string(status_name(st))));
   }
-  if (inst_ == nullptr) throw std::runtime_error(where_ + ": create returned no instance");
+  // A NULL instance is valid: a stateless component (tests/plugins/c_plugin.c's c_upper) has
+  // nothing to allocate, and the ABI passes the pointer back without looking at it.
+  created_ = true;
 }
 
 // --- input -------------------------------------------------------------------------------------
@@ -88,7 +90,7 @@ InputComponent::InputComponent(const ComponentConfig& cc,
 }
 InputComponent::~InputComponent() {
   close();
-  if (inst_ != nullptr) vt_.destroy(inst_);
+  if (created_) vt_.destroy(inst_);
 }
 plugctl_status InputComponent::connect(std::string& err) {
   if (vt_.connect == nullptr) return PLUGCTL_OK;
@@ -109,7 +111,7 @@ void InputComponent::ack(uint64_t token, plugctl_status st, std::string_view rea
   vt_.ack(inst_, token, st, reason.data(), reason.size());
 }
 void InputComponent::close() {
-  if (closed_ || inst_ == nullptr) return;
+  if (closed_ || !created_) return;
   closed_ = true;
   if (vt_.close != nullptr) vt_.close(inst_);
 }
@@ -130,7 +132,7 @@ OutputComponent::OutputComponent(const ComponentConfig& cc,
 }
 OutputComponent::~OutputComponent() {
   close();
-  if (inst_ != nullptr) vt_.destroy(inst_);
+  if (created_) vt_.destroy(inst_);
 }
 plugctl_status OutputComponent::connect(std::string& err) {
   if (vt_.connect == nullptr) return PLUGCTL_OK;
@@ -154,7 +156,7 @@ plugctl_status OutputComponent::write_async(const Batch& b, plugctl_results* r,
   return st;
 }
 void OutputComponent::close() {
-  if (closed_ || inst_ == nullptr) return;
+  if (closed_ || !created_) return;
   closed_ = true;
   if (vt_.close != nullptr) vt_.close(inst_);
 }
@@ -168,7 +170,7 @@ ProcessorComponent::ProcessorComponent(const ComponentConfig& cc,
 }
 ProcessorComponent::~ProcessorComponent() {
   close();
-  if (inst_ != nullptr) vt_.destroy(inst_);
+  if (created_) vt_.destroy(inst_);
 }
 void ProcessorComponent::process(Batch& in, Batch& out) {
   plugctl_err e;
@@ -190,7 +192,7 @@ void ProcessorComponent::process(Batch& in, Batch& out) {
   }
 }
 void ProcessorComponent::close() {
-  if (closed_ || inst_ == nullptr) return;
+  if (closed_ || !created_) return;
   closed_ = true;
   if (vt_.close != nullptr) vt_.close(inst_);
 }
