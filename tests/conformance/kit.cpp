@@ -7,13 +7,11 @@
 
 #include "registry/spec.hpp"
 
-#include <atomic>
-#include <chrono>
+#include <algorithm>
 #include <gtest/gtest.h>
 #include <memory>
 #include <set>
 #include <sstream>
-#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -34,8 +32,6 @@ constexpr size_t kFeedBatch = 10;
 // Whole-write failures injected at test_capture: more than one try and its retries
 // (fast_options: 1 + 2), so at least one batch is nacked and must come again.
 constexpr int kInjectedFailures = 7;
-// A kit run that takes this long is stuck: it is stopped and fails.
-constexpr std::chrono::seconds kWatchdog{120};
 
 // --- plumbing --------------------------------------------------------------------------------
 
@@ -67,39 +63,12 @@ std::string list_item(const std::string& yaml, size_t n) {
   return body;
 }
 
-struct Outcome {
-  int exit_code = -1;
-  core::EngineStats stats;
-};
+using Outcome = test::RunResult;
 
 // Runs the pipeline; `stop_when` (polled) asks for a graceful stop once it holds.
 Outcome run(const core::Config& cfg, const std::string& plugin_dir,
             const std::function<bool()>& stop_when = {}) {
-  core::Engine engine(cfg, registry_for(plugin_dir), test::fast_options());
-  std::atomic<bool> done{false};
-  std::thread watcher([&] {
-    const auto start = std::chrono::steady_clock::now();
-    bool stopped = false;
-    while (!done) {
-      if (!stopped && stop_when && stop_when()) {
-        engine.stop();
-        stopped = true;
-      }
-      if (!stopped && std::chrono::steady_clock::now() - start > kWatchdog) {
-        ADD_FAILURE() << "the pipeline did not finish within " << kWatchdog.count()
-                      << "s; stopping it";
-        engine.stop();
-        stopped = true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-  });
-  Outcome o;
-  o.exit_code = engine.run();
-  done = true;
-  watcher.join();
-  o.stats = engine.stats();
-  return o;
+  return test::run_until(cfg, registry_for(plugin_dir), stop_when);
 }
 
 core::Config parse(const std::string& yaml, const std::string& plugin_dir) {
