@@ -24,6 +24,8 @@ using test::channel;
 
 // Messages of the delivery cases; enough for many batches and for threads to interleave.
 constexpr size_t kMessages = 1000;
+// Messages of the concurrent input case (a few MiB: several batches of a chunked reader).
+constexpr size_t kManyMessages = 200000;
 // Messages of the sources that a graceful stop interrupts: far more than can be in flight at
 // once (the engine's inflight bound is a handful of batches, and a file input batch is 1 MiB).
 constexpr size_t kLongSource = 500000;
@@ -344,11 +346,11 @@ void input_open_close(const std::string& id, const InputFixture& f) {
   expect_balanced(o.stats, input_auto_replay(f), id);
 }
 
-void input_delivery(const std::string& id, const InputFixture& f, size_t threads) {
+void input_delivery(const std::string& id, const InputFixture& f, size_t threads, size_t n) {
   TempDir dir;
   test::reset_channel(id);
   Channel& cap = channel(id);
-  auto payloads = make_payloads(f.payload, kMessages);
+  auto payloads = make_payloads(f.payload, n);
   auto cfg = parse(input_pipeline(f.setup(dir, payloads), id, threads), f.plugin_dir);
   Outcome o = run(cfg, f.plugin_dir, input_stop(f, cap, payloads.size()));
   EXPECT_EQ(o.exit_code, 0);
@@ -358,13 +360,18 @@ void input_delivery(const std::string& id, const InputFixture& f, size_t threads
   EXPECT_EQ(o.stats.messages_read, payloads.size());
   EXPECT_EQ(o.stats.nacks, 0u) << "nothing failed, yet something was nacked";
   EXPECT_EQ(o.stats.acks, o.stats.batches_read) << "every batch is acknowledged OK once";
+  if (threads > 1) {
+    EXPECT_GE(o.stats.batches_read, 2u) << "one batch cannot run on several threads";
+  }
 }
 
 void input_sequential(const std::string& id, const InputFixture& f) {
-  input_delivery(id, f, 1);
+  input_delivery(id, f, 1, kMessages);
 }
+// More messages: an input that batches by size (the file input reads 1 MiB at a time) must
+// hand out several batches for the threads to share.
 void input_concurrent(const std::string& id, const InputFixture& f) {
-  input_delivery(id, f, 4);
+  input_delivery(id, f, 4, kManyMessages);
 }
 
 void input_metadata(const std::string& id, const InputFixture& f) {
