@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <random>
 #include <set>
+#include <thread>
 
 namespace plugctl::test::file {
 namespace {
@@ -222,6 +223,66 @@ TEST(FileInput, LineLongerThanMaxBufferSizeSkipsTheRestOfTheFile) {
                                           "        max_buffer_size: 50\n"));
   EXPECT_EQ(r.exit_code, 0) << "a bad line is an error of that file, not of the pipeline";
   expect_messages(channel("toolong").received, want);
+}
+
+TEST(FileInput, LineOfExactlyMaxBufferSizeIsAccepted) {
+  TempDir dir;
+  const std::string ten(10, 't');
+  write_file(dir.file("a.txt"), ten + "\n" + ten + "\r\n" + ten);
+  write_file(dir.file("b.txt"), ten + "<>" + ten + "x<>" + ten);
+  auto r =
+      read_all("exact", file_input({dir.file("a.txt")},
+                                   "    scanner:\n      lines:\n        max_buffer_size: 10\n"));
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(channel("exact").received, (std::vector<std::string>{ten, ten, ten}));
+
+  r = read_all("exact2", file_input({dir.file("b.txt")}, "    scanner:\n      lines:\n"
+                                                         "        custom_delimiter: \"<>\"\n"
+                                                         "        max_buffer_size: 10\n"));
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(channel("exact2").received, (std::vector<std::string>{ten})) << "11 bytes is too long";
+}
+
+// Not a regular file: reads are short and the reader stops at a delimiter instead of filling
+// its chunk.
+TEST(FileInput, ReadsFromANamedPipe) {
+  TempDir dir;
+  const std::string fifo = dir.file("pipe");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  std::thread writer([&] {
+    // Non-blocking open fails (ENXIO) until the input opens its end: retry for a while, so a
+    // test that fails before reading cannot hang here.
+    int fd = -1;
+    for (int i = 0; i < 10000 && fd < 0; ++i) {
+      fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+      if (fd < 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (fd < 0) return;
+    ::fcntl(fd, F_SETFL, 0);
+    for (const char* part : {"first\nsec", "ond\n", "third"}) {
+      if (::write(fd, part, std::strlen(part)) < 0) break;
+    }
+    ::close(fd);
+  });
+  auto r = read_all("fifo", file_input({fifo}));
+  writer.join();
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(channel("fifo").received, (std::vector<std::string>{"first", "second", "third"}));
+}
+
+// A file that disappears between the expansion of the paths (at create) and its turn is
+// reported and skipped; the files after it are read.
+TEST(FileInput, FileRemovedAfterCreateIsSkipped) {
+  TempDir dir;
+  write_file(dir.file("a.txt"), "a\n");
+  write_file(dir.file("b.txt"), "b\n");
+  write_file(dir.file("c.txt"), "c\n");
+  reset_channel("vanished");
+  auto cfg = parse_config(file_input({dir.file("*.txt")}) + to_capture("vanished"), registry());
+  core::Engine engine(cfg, registry(), fast_options());
+  fs::remove(dir.file("b.txt"));
+  EXPECT_EQ(engine.run(), 0);
+  EXPECT_EQ(channel("vanished").received, (std::vector<std::string>{"a", "c"}));
 }
 
 TEST(FileInput, GlobsExpandSortedAndEachFileIsReadOnce) {
