@@ -87,7 +87,7 @@ TEST(FileCli, DeleteOnFinishKeepsAFileWhoseWritesFailed) {
   write_file(dir.file("config.yaml"),
              file_input({dir.file("in.txt")}, "    delete_on_finish: true\n") +
                  file_output(dir.file("regular/out.txt")) + "shutdown_timeout: 500ms\n");
-  auto e = run_plugctl("run " + dir.file("config.yaml"), "", "timeout --preserve-status -s TERM 1");
+  auto e = run_plugctl("run " + dir.file("config.yaml"), "", "timeout --preserve-status -s TERM 2");
   EXPECT_EQ(e.exit_code, 1) << e.err;
   EXPECT_NE(e.err.find("Received SIGTERM"), std::string::npos) << e.err;
   EXPECT_NE(e.err.find("cannot open " + dir.file("regular/out.txt")), std::string::npos) << e.err;
