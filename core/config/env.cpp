@@ -62,8 +62,9 @@ Expanded expand_env_mapped(std::string_view text, const std::string& file, const
       ++i;
       continue;
     }
-    // "$${" is an escaped, literal "${".
-    if (text.substr(i, 3) == "$${") {
+    // "$${" is an escaped, literal "${". Not "$${!": that is the escape of a literal "${!" in an
+    // interpolated string (plugctl.h, interp_new), which the component must see unchanged.
+    if (text.substr(i, 3) == "$${" && text.substr(i + 3, 1) != "!") {
       out.map.add_segment(out.text.size(), i + 1, true);
       in_literal = true;
       out.text += "${";

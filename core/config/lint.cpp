@@ -143,13 +143,22 @@ json::value component_json(const ComponentConfig& c) {
   return out;
 }
 
+// The value a field the user left out takes. An optional field stays absent unless it declares
+// a default: its presence means something. (Filling an optional object from its children's
+// defaults made `scanner: {lines: {}}` also get `to_the_end: {}`, so the file input refused it
+// and stdin read everything as one message.)
+std::optional<json::value> absent_default(const FieldSpec& f) {
+  if (f.optional && !f.default_value) return std::nullopt;
+  return implied_default(f);
+}
+
 // The config of a component nobody configured (the default stdin input and stdout output):
 // every field that has an implied default, nothing else.
 json::value defaults_of(const FieldSpec& root) {
   if (!is_scalar_object(root)) return implied_default(root).value_or(nullptr);
   json::object out;
   for (const auto& c : root.children)
-    if (auto d = implied_default(c)) out[c.name] = std::move(*d);
+    if (auto d = absent_default(c)) out[c.name] = std::move(*d);
   return out;
 }
 
@@ -424,7 +433,7 @@ json::value Linter::object(const FieldSpec& f, const YAML::Node& n, const Where&
   }
   for (const auto& c : f.children) {
     if (present.contains(c.name)) continue;
-    if (auto d = implied_default(c)) {
+    if (auto d = absent_default(c)) {
       out[c.name] = std::move(*d);
     } else if (c.required()) {
       error(w.pos, w.path, "missing required field '" + c.name + "'");

@@ -14,6 +14,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <tuple>
 
 #include "host/host.hpp"
 #include "telemetry/logging.hpp"
@@ -52,6 +53,9 @@ void check_elf(const std::string& path) {
 struct Activated {
   bool ok = false;
   std::string error;
+  // The vtables of the loaded plugin, for every registry of the process that activates it (a
+  // library is loaded once, but each Registry has its own entries to fill).
+  std::vector<std::tuple<ComponentKind, std::string, const void*>> vtables;
 };
 std::mutex g_activate_mu;
 std::map<std::string, Activated> g_activated;
@@ -241,15 +245,16 @@ void activate(const Registry& reg, const ComponentEntry& entry) {
     Activated a;
     try {
       ManifestCopy m = load_in_process(plugin->path);
-      for (const auto& c : m.components) {
-        const ComponentEntry* registered = reg.find(c.kind, c.name);
-        if (registered != nullptr && registered->plugin == plugin) registered->vtable = c.vtable;
-      }
+      for (const auto& c : m.components) a.vtables.emplace_back(c.kind, c.name, c.vtable);
       a.ok = true;
     } catch (const std::exception& e) {
       a.error = e.what();
     }
     it = g_activated.emplace(plugin->path, a).first;
+  }
+  for (const auto& [kind, name, vtable] : it->second.vtables) {
+    const ComponentEntry* registered = reg.find(kind, name);
+    if (registered != nullptr && registered->plugin == plugin) registered->vtable = vtable;
   }
   if (!it->second.ok)
     throw LoadError("plugin " + plugin->name + " (" + plugin->path + ") failed to load: " + it->second.error);

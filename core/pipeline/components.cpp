@@ -76,6 +76,8 @@ void ComponentBase::create(plugctl_create_fn fn, const ComponentConfig& cc) {
     inst_ = nullptr;
     throw std::runtime_error(where_ + ": " + (err.set ? err.text : std::string(status_name(st))));
   }
+  // A NULL instance is valid: a stateless component (tests/plugins/c_plugin.c's c_upper) has
+  // nothing to allocate, and the ABI passes the pointer back without looking at it.
   created_ = true;
 }
 

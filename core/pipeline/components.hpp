@@ -45,8 +45,8 @@ class ComponentBase {
   void create(plugctl_create_fn fn, const ComponentConfig& cc);
 
   std::unique_ptr<plugctl_ctx> ctx_;
-  void* inst_ = nullptr;  // may legitimately be NULL (a stateless component)
-  bool created_ = false;
+  void* inst_ = nullptr;  // the plugin's instance; NULL is valid (a stateless component)
+  bool created_ = false;  // create succeeded: close and destroy are owed
   uint64_t flags_ = 0;
   std::string where_;
 };

@@ -105,6 +105,37 @@ RunResult run_config(const std::string& yaml, const core::Registry& reg, core::E
   return r;
 }
 
+RunResult run_until(const core::Config& cfg, const core::Registry& reg,
+                    const std::function<bool()>& stop_when, core::EngineOptions opts) {
+  constexpr auto kWatchdog = std::chrono::seconds(120);
+  core::Engine engine(cfg, reg, opts);
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    const auto start = std::chrono::steady_clock::now();
+    bool stopped = false;
+    while (!done) {
+      if (!stopped && stop_when && stop_when()) {
+        engine.stop();
+        stopped = true;
+      }
+      if (!stopped && std::chrono::steady_clock::now() - start > kWatchdog) {
+        ADD_FAILURE() << "the pipeline did not finish within " << kWatchdog.count()
+                      << "s; stopping it";
+        engine.stop();
+        stopped = true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+  RunResult r;
+  r.inflight_bound = engine.inflight_bound();
+  r.exit_code = engine.run();
+  done = true;
+  watcher.join();
+  r.stats = engine.stats();
+  return r;
+}
+
 Exec run_plugctl(const std::string& args, const std::string& input, const std::string& env) {
   TempDir tmp;
   std::string in = tmp.file("stdin"), out = tmp.file("stdout"), err = tmp.file("stderr");
@@ -234,11 +265,14 @@ class TestCapture final : public sdk::Output {
       ~Leave() { --c; }
     } leave{concurrent_};
     int delay = 0;
+    std::function<void()> on_write;
     {
       std::lock_guard cl(ch_.mu);
       ch_.max_concurrent = std::max(ch_.max_concurrent, now);
       delay = ch_.delay_ms;
+      on_write = ch_.on_write;
     }
+    if (on_write) on_write();
     if (delay > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay));
     {
       std::lock_guard cl(ch_.mu);

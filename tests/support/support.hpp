@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -60,6 +61,11 @@ struct RunResult {
 RunResult run_config(const std::string& yaml, const core::Registry& reg,
                      core::EngineOptions opts = fast_options(),
                      std::optional<std::chrono::milliseconds> stop_after = std::nullopt);
+// Runs a parsed config in-process; asks for a graceful stop once `stop_when` (polled every
+// millisecond) holds. A run still going after two minutes fails the test and is stopped.
+RunResult run_until(const core::Config& cfg, const core::Registry& reg,
+                    const std::function<bool()>& stop_when = {},
+                    core::EngineOptions opts = fast_options());
 
 struct Exec {
   int exit_code = -1;
@@ -89,6 +95,9 @@ struct Channel {
   size_t max_concurrent = 0;
   // Both sides in one order: "recv <payload>" and "ack ok <first>-<last>" / "ack nack ...".
   std::vector<std::string> events;
+  // Called at the start of every test_capture write, outside the lock: lets a test observe the
+  // world while a write is in progress (before its batch can be acknowledged).
+  std::function<void()> on_write;
 };
 // The channel named `name` (created on first use; reset() clears it).
 Channel& channel(const std::string& name);

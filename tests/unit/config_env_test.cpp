@@ -57,6 +57,8 @@ TEST(ExpandEnv, EscapesAndBloblangAreLeftAlone) {
   EXPECT_EQ(expand("${FOO:a\n}", env, &errors), "${FOO:a\n}"); // defaults stay on one line
   EXPECT_EQ(expand("${ FOO }", env, &errors), "${ FOO }");
   EXPECT_EQ(expand("$FOO $ {FOO} cost: 5$", env, &errors), "$FOO $ {FOO} cost: 5$");
+  // The interpolation escape "$${!" reaches the component as written.
+  EXPECT_EQ(expand("out-$${!literal}-${FOO}", env, &errors), "out-$${!literal}-bar");
   EXPECT_TRUE(errors.empty());
 }
 

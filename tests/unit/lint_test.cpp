@@ -478,6 +478,29 @@ pipeline:
             json::parse(R"({"max":3,"backoff":{"initial":500000000,"max":"10s"}})"));
 }
 
+// An optional field the user left out stays out, even when its children all have defaults:
+// inputs tell `scanner: {lines: {}}` from `scanner: {to_the_end: {}}` by which one is present.
+TEST(Lint, AbsentOptionalFieldsStayAbsent) {
+  Registry reg;
+  reg.add_plugin(test::make_plugin("scan", "/p/libplugctl-scan.so"),
+                 {test::make_component(ComponentKind::Input, "scanned", R"({"type":"object",
+                   "children":[{"name":"scanner","type":"object","default":{"lines":{}},
+                     "children":[
+                       {"name":"lines","type":"object","optional":true,"children":[
+                         {"name":"max","type":"int","default":5}]},
+                       {"name":"to_the_end","type":"object","optional":true,"children":[]}]}]})")});
+  auto config_of = [&](const std::string& yaml) {
+    auto r = load_config_string(yaml, "test.yaml", reg, test::no_env());
+    EXPECT_TRUE(r.errors.empty()) << testing::PrintToString(formatted(r));
+    return r.config ? r.config->input.config : json::value();
+  };
+  EXPECT_EQ(config_of("input:\n  scanned:\n    scanner:\n      lines: {}\n"),
+            json::parse(R"({"scanner":{"lines":{"max":5}}})"));
+  EXPECT_EQ(config_of("input:\n  scanned:\n    scanner:\n      to_the_end:\n"),
+            json::parse(R"({"scanner":{"to_the_end":{}}})"));
+  EXPECT_EQ(config_of("input:\n  scanned: {}\n"), json::parse(R"({"scanner":{"lines":{}}})"));
+}
+
 TEST(Lint, NestedComponents) {
   auto r = lint(Y(R"(
 input:

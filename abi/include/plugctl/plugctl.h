@@ -315,7 +315,8 @@ typedef struct plugctl_host {
 /* ------------------------------------------------------------------------------------------ */
 /* Component vtables. NULL optional slots take the default behaviour written beside them.      */
 /* `create` receives the instance context (keep it: it is valid until destroy returns) and the  */
-/* config; it returns the instance through out_inst.                                           */
+/* config; it returns the instance through out_inst (NULL is a valid instance for a stateless  */
+/* component: the host passes it back to every call as is).                                    */
 /* ------------------------------------------------------------------------------------------ */
 typedef plugctl_status (*plugctl_create_fn)(const plugctl_ctx* ctx, const plugctl_config* cfg,
                                             void** out_inst, plugctl_err* err);
