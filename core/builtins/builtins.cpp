@@ -1,9 +1,9 @@
 // Registration of the core's built-in components: they are written against the same SDK and
 // manifest shape as plugins, and registered as the plugin "core" with path "<builtin>".
-#include <plugctl/sdk.hpp>
-
 #include "host/host.hpp"
 #include "loader/loader.hpp"
+
+#include <plugctl/sdk.hpp>
 
 namespace plugctl::core {
 
@@ -20,4 +20,4 @@ void register_builtins(Registry& reg) {
   reg.add_plugin(std::move(copy.plugin), std::move(copy.components));
 }
 
-}  // namespace plugctl::core
+} // namespace plugctl::core

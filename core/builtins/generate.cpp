@@ -7,7 +7,7 @@ namespace plugctl::core::builtins {
 namespace {
 
 class GenerateInput final : public sdk::Input {
- public:
+public:
   GenerateInput(const sdk::Context& ctx, const sdk::Config& cfg) : ctx_(ctx) {
     payload_ = cfg.string("payload");
     count_ = cfg.integer("count");
@@ -34,7 +34,8 @@ class GenerateInput final : public sdk::Input {
     int64_t n = batch_size_;
     if (count_ > 0) n = std::min(n, count_ - produced_);
     sdk::OwnedBatch batch(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) batch.push(payload_);
+    for (int64_t i = 0; i < n; ++i)
+      batch.push(payload_);
     produced_ += n;
     out.batch.emplace(std::move(batch));
     return PLUGCTL_OK;
@@ -42,7 +43,7 @@ class GenerateInput final : public sdk::Input {
 
   void ack(uint64_t, plugctl_status, std::string_view) override {}
 
- private:
+private:
   sdk::Context ctx_;
   std::string payload_;
   int64_t count_ = 0;
@@ -76,5 +77,5 @@ PLUGCTL_REGISTER_INPUT(GenerateInput, .name = "generate",
                        .examples = "input:\n  generate:\n    payload: hello\n    count: 3\n    "
                                    "interval: 10ms\n");
 
-}  // namespace
-}  // namespace plugctl::core::builtins
+} // namespace
+} // namespace plugctl::core::builtins

@@ -15,10 +15,9 @@ int32_t level_of(const std::string& level) {
 }
 
 class LogProcessor final : public sdk::Processor {
- public:
+public:
   LogProcessor(const sdk::Context& ctx, const sdk::Config& cfg)
-      : ctx_(ctx), level_(level_of(cfg.string("level"))),
-        message_(ctx, cfg.string("message")) {}
+      : ctx_(ctx), level_(level_of(cfg.string("level"))), message_(ctx, cfg.string("message")) {}
 
   void process(sdk::Batch& in, sdk::Batch& out) override {
     bool enabled = ctx_.log_enabled(level_);
@@ -35,7 +34,7 @@ class LogProcessor final : public sdk::Processor {
     }
   }
 
- private:
+private:
   sdk::Context ctx_;
   int32_t level_;
   sdk::Interpolated message_;
@@ -57,7 +56,7 @@ PLUGCTL_REGISTER_PROCESSOR(
                 "one\n");
 
 class SleepProcessor final : public sdk::Processor {
- public:
+public:
   SleepProcessor(const sdk::Context& ctx, const sdk::Config& cfg)
       : ctx_(ctx), duration_(cfg.duration("duration")) {}
 
@@ -66,12 +65,14 @@ class SleepProcessor final : public sdk::Processor {
     while (!ctx_.cancelled()) {
       auto now = std::chrono::steady_clock::now();
       if (now >= until) break;
-      std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(until - now, std::chrono::milliseconds(100)));
+      std::this_thread::sleep_for(
+          std::min<std::chrono::nanoseconds>(until - now, std::chrono::milliseconds(100)));
     }
-    for (size_t i = 0, n = in.size(); i < n; ++i) out.push(in.take(i));
+    for (size_t i = 0, n = in.size(); i < n; ++i)
+      out.push(in.take(i));
   }
 
- private:
+private:
   sdk::Context ctx_;
   std::chrono::nanoseconds duration_;
 };
@@ -84,5 +85,5 @@ PLUGCTL_REGISTER_PROCESSOR(
     .categories = "Utility",
     .examples = "pipeline:\n  processors:\n    - sleep:\n        duration: 500ms\n");
 
-}  // namespace
-}  // namespace plugctl::core::builtins
+} // namespace
+} // namespace plugctl::core::builtins

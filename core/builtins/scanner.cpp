@@ -6,8 +6,10 @@ namespace plugctl::core::builtins {
 
 void LineSplitter::emit(plugctl_shared* owner, std::string_view line, const sdk::Batch& out) {
   if (line.size() <= max_ || max_ == 0) {
-    if (owner != nullptr) out.push_shared(owner, line);
-    else out.push(line);
+    if (owner != nullptr)
+      out.push_shared(owner, line);
+    else
+      out.push(line);
     return;
   }
   size_t parts = (line.size() + max_ - 1) / max_;
@@ -61,4 +63,4 @@ void LineSplitter::flush(const sdk::Batch& out) {
   carry_.clear();
 }
 
-}  // namespace plugctl::core::builtins
+} // namespace plugctl::core::builtins

@@ -1,12 +1,11 @@
 // Input `stdin`: lines (or custom-delimited records) from standard input.
-#include <poll.h>
-#include <unistd.h>
+#include "builtins/scanner.hpp"
 
 #include <cerrno>
 #include <cstring>
 #include <plugctl/sdk.hpp>
-
-#include "builtins/scanner.hpp"
+#include <poll.h>
+#include <unistd.h>
 
 namespace plugctl::core::builtins {
 namespace {
@@ -15,26 +14,24 @@ constexpr size_t kChunk = 256 * 1024;
 
 sdk::Spec stdin_spec() {
   using sdk::Field;
-  return sdk::Spec()
-      .field(Field::object("scanner", "How the stream is cut into messages.",
-                           {Field::object("lines", "One message per line (or per custom delimiter).",
-                                          {Field::string("custom_delimiter",
-                                                         "Cut at this string instead of a newline.")
-                                               .default_value(""),
-                                           Field::integer("max_buffer_size",
-                                                          "Longest record in bytes; longer ones are "
-                                                          "split into parts flagged with an error.")
-                                               .default_value(65536)})
-                                .optional(),
-                            Field::object("to_the_end", "All of stdin as one message.", {})
-                                .optional()})
-                 .default_value(sdk::Json::raw(R"({"lines":{}})")));
+  return sdk::Spec().field(
+      Field::object(
+          "scanner", "How the stream is cut into messages.",
+          {Field::object(
+               "lines", "One message per line (or per custom delimiter).",
+               {Field::string("custom_delimiter", "Cut at this string instead of a newline.")
+                    .default_value(""),
+                Field::integer("max_buffer_size", "Longest record in bytes; longer ones are "
+                                                  "split into parts flagged with an error.")
+                    .default_value(65536)})
+               .optional(),
+           Field::object("to_the_end", "All of stdin as one message.", {}).optional()})
+          .default_value(sdk::Json::raw(R"({"lines":{}})")));
 }
 
 class StdinInput final : public sdk::Input {
- public:
-  StdinInput(const sdk::Context& ctx, const sdk::Config& cfg)
-      : ctx_(ctx), splitter_("\n", 65536) {
+public:
+  StdinInput(const sdk::Context& ctx, const sdk::Config& cfg) : ctx_(ctx), splitter_("\n", 65536) {
     if (cfg.has("scanner/to_the_end")) {
       whole_ = true;
     } else {
@@ -62,7 +59,8 @@ class StdinInput final : public sdk::Input {
     std::string& carry = splitter_.carry();
     size_t cap = std::max(kChunk, carry.size() * 2);
     auto* chunk = new char[cap];
-    plugctl_shared* owner = sdk::host().shared_new([](void* p) { delete[] static_cast<char*>(p); }, chunk);
+    plugctl_shared* owner =
+        sdk::host().shared_new([](void* p) { delete[] static_cast<char*>(p); }, chunk);
     std::memcpy(chunk, carry.data(), carry.size());
     size_t len = carry.size();
     bool ended = false;
@@ -98,13 +96,13 @@ class StdinInput final : public sdk::Input {
     if (ended) eof_ = true;
     if (batch.empty()) return ended ? PLUGCTL_END_OF_INPUT : PLUGCTL_AGAIN;
     out.batch.emplace(std::move(batch));
-    out.token = 0;  // nacks are replayed by the host (AUTO_REPLAY_NACKS)
+    out.token = 0; // nacks are replayed by the host (AUTO_REPLAY_NACKS)
     return PLUGCTL_OK;
   }
 
   void ack(uint64_t, plugctl_status, std::string_view) override {}
 
- private:
+private:
   sdk::Context ctx_;
   LineSplitter splitter_;
   bool whole_ = false;
@@ -112,18 +110,16 @@ class StdinInput final : public sdk::Input {
   std::string whole_buf_;
 };
 
-PLUGCTL_REGISTER_INPUT(StdinInput, .name = "stdin",
-                       .summary = "Reads messages from standard input.",
-                       .description =
-                           "Reads stdin and cuts it into one message per line (or per custom "
-                           "delimiter), or reads all of it as one message. At end of stream the "
-                           "input ends and, once everything is delivered, plugctl exits. Stdin "
-                           "cannot be re-read, so a message that is nacked is replayed by plugctl "
-                           "from memory.",
-                       .spec = stdin_spec(), .flags = PLUGCTL_FLAG_AUTO_REPLAY_NACKS,
-                       .categories = "Local",
-                       .examples = "input:\n  stdin:\n    scanner:\n      lines:\n        "
-                                   "custom_delimiter: \"\"\n");
+PLUGCTL_REGISTER_INPUT(
+    StdinInput, .name = "stdin", .summary = "Reads messages from standard input.",
+    .description = "Reads stdin and cuts it into one message per line (or per custom "
+                   "delimiter), or reads all of it as one message. At end of stream the "
+                   "input ends and, once everything is delivered, plugctl exits. Stdin "
+                   "cannot be re-read, so a message that is nacked is replayed by plugctl "
+                   "from memory.",
+    .spec = stdin_spec(), .flags = PLUGCTL_FLAG_AUTO_REPLAY_NACKS, .categories = "Local",
+    .examples = "input:\n  stdin:\n    scanner:\n      lines:\n        "
+                "custom_delimiter: \"\"\n");
 
-}  // namespace
-}  // namespace plugctl::core::builtins
+} // namespace
+} // namespace plugctl::core::builtins

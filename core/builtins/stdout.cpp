@@ -1,15 +1,14 @@
 // Output `stdout`: writes each message followed by a delimiter to standard output.
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <plugctl/sdk.hpp>
+#include <unistd.h>
 
 namespace plugctl::core::builtins {
 namespace {
 
 class StdoutOutput final : public sdk::Output {
- public:
+public:
   StdoutOutput(const sdk::Context&, const sdk::Config& cfg) {
     std::string codec = cfg.string("codec");
     if (codec == "lines") {
@@ -45,28 +44,28 @@ class StdoutOutput final : public sdk::Output {
     return PLUGCTL_OK;
   }
 
- private:
+private:
   std::string delim_;
   std::string buf_;
 };
 
-PLUGCTL_REGISTER_OUTPUT(StdoutOutput, .name = "stdout",
-                        .summary = "Writes messages to standard output.",
-                        .description = "Each message is written followed by the codec's delimiter "
-                                       "(a newline by default). A write is acknowledged once it "
-                                       "was handed to the operating system.",
-                        .spec = sdk::Spec().field(
-                            sdk::Field::string("codec", "How messages are framed: `lines` (a "
-                                                        "newline after each), `all-bytes` "
-                                                        "(nothing added) or `delimiter:<string>`.")
-                                .default_value("lines")
-                                .example("lines")
-                                .example("delimiter:\t")
-                                .example("all-bytes")),
-                        .categories = "Local", .examples = "output:\n  stdout:\n    codec: lines\n");
+PLUGCTL_REGISTER_OUTPUT(
+    StdoutOutput, .name = "stdout", .summary = "Writes messages to standard output.",
+    .description = "Each message is written followed by the codec's delimiter "
+                   "(a newline by default). A write is acknowledged once it "
+                   "was handed to the operating system.",
+    .spec = sdk::Spec().field(sdk::Field::string("codec",
+                                                 "How messages are framed: `lines` (a "
+                                                 "newline after each), `all-bytes` "
+                                                 "(nothing added) or `delimiter:<string>`.")
+                                  .default_value("lines")
+                                  .example("lines")
+                                  .example("delimiter:\t")
+                                  .example("all-bytes")),
+    .categories = "Local", .examples = "output:\n  stdout:\n    codec: lines\n");
 
 class DropOutput final : public sdk::Output {
- public:
+public:
   DropOutput(const sdk::Context&, const sdk::Config&) {}
   plugctl_status write(const sdk::ConstBatch&, const sdk::Results&) override { return PLUGCTL_OK; }
 };
@@ -77,5 +76,5 @@ PLUGCTL_REGISTER_OUTPUT(DropOutput, .name = "drop", .summary = "Drops every mess
                         .spec = sdk::Spec(), .categories = "Utility",
                         .examples = "output:\n  drop: {}\n");
 
-}  // namespace
-}  // namespace plugctl::core::builtins
+} // namespace
+} // namespace plugctl::core::builtins

@@ -1,21 +1,20 @@
 #include "cli/commands.hpp"
 
-#include <pthread.h>
-#include <signal.h>
-#include <unistd.h>
-
-#include <CLI/CLI.hpp>
-#include <boost/json.hpp>
-#include <cstdio>
-#include <iostream>
-#include <chrono>
-#include <optional>
-#include <thread>
-
 #include "config/config.hpp"
 #include "loader/loader.hpp"
 #include "pipeline/engine.hpp"
 #include "telemetry/logging.hpp"
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <pthread.h>
+#include <signal.h>
+#include <thread>
+#include <unistd.h>
 
 namespace plugctl::core {
 namespace {
@@ -36,7 +35,8 @@ Registry load(const Globals& g, bool report_failures) {
     for (const auto& p : reg.plugins())
       if (p->status == PluginStatus::Failed)
         std::cerr << "warning: plugin " << p->path << ": " << p->error << "\n";
-    for (const auto& w : reg.warnings()) std::cerr << "warning: " << w << "\n";
+    for (const auto& w : reg.warnings())
+      std::cerr << "warning: " << w << "\n";
   }
   return reg;
 }
@@ -52,7 +52,7 @@ int cmd_list(const Globals& g, const std::string& kind_arg, const std::string& f
   std::optional<ComponentKind> kind;
   if (!kind_arg.empty()) {
     std::string k = kind_arg;
-    if (!k.empty() && k.back() == 's') k.pop_back();  // "inputs" -> "input"
+    if (!k.empty() && k.back() == 's') k.pop_back(); // "inputs" -> "input"
     kind = parse_kind(k);
     if (!kind) {
       std::cerr << "plugctl list: unknown kind '" << kind_arg
@@ -63,13 +63,13 @@ int cmd_list(const Globals& g, const std::string& kind_arg, const std::string& f
   if (format == "json") {
     boost::json::array plugins, comps;
     for (const auto& p : reg.plugins()) {
-      plugins.push_back(boost::json::object{
-          {"name", p->name},
-          {"version", p->version},
-          {"abi", p->abi},
-          {"path", p->path},
-          {"status", p->status == PluginStatus::Loaded ? "loaded" : "failed"},
-          {"error", p->error}});
+      plugins.push_back(
+          boost::json::object{{"name", p->name},
+                              {"version", p->version},
+                              {"abi", p->abi},
+                              {"path", p->path},
+                              {"status", p->status == PluginStatus::Loaded ? "loaded" : "failed"},
+                              {"error", p->error}});
     }
     for (const auto* c : reg.components(kind)) {
       comps.push_back(boost::json::object{{"kind", kind_name(c->kind)},
@@ -80,7 +80,8 @@ int cmd_list(const Globals& g, const std::string& kind_arg, const std::string& f
                                           {"description", c->description},
                                           {"config", spec_to_json(c->spec)}});
     }
-    std::cout << boost::json::serialize(boost::json::object{{"plugins", plugins}, {"components", comps}})
+    std::cout << boost::json::serialize(
+                     boost::json::object{{"plugins", plugins}, {"components", comps}})
               << "\n";
     return 0;
   }
@@ -100,19 +101,21 @@ int cmd_list(const Globals& g, const std::string& kind_arg, const std::string& f
 
 int cmd_plugins(const Globals& g) {
   Registry reg = load(g, false);
-  std::cout << pad("NAME", 14) << pad("VERSION", 10) << pad("ABI", 6) << pad("STATUS", 8) << "PATH\n";
+  std::cout << pad("NAME", 14) << pad("VERSION", 10) << pad("ABI", 6) << pad("STATUS", 8)
+            << "PATH\n";
   int failed = 0;
   for (const auto& p : reg.plugins()) {
     bool ok = p->status == PluginStatus::Loaded;
     std::cout << pad(p->name, 14) << pad(p->version.empty() ? "-" : p->version, 10)
-              << pad(p->abi.empty() ? "-" : p->abi, 6) << pad(ok ? "loaded" : "failed", 8) << p->path
-              << "\n";
+              << pad(p->abi.empty() ? "-" : p->abi, 6) << pad(ok ? "loaded" : "failed", 8)
+              << p->path << "\n";
     if (!ok) {
       std::cout << "  error: " << p->error << "\n";
       ++failed;
     }
   }
-  for (const auto& w : reg.warnings()) std::cout << "warning: " << w << "\n";
+  for (const auto& w : reg.warnings())
+    std::cout << "warning: " << w << "\n";
   return 0;
 }
 
@@ -122,9 +125,12 @@ int cmd_lint(const Globals& g, const std::vector<std::string>& files) {
   int rc = 0;
   for (const auto& f : files) {
     LoadResult r = load_config_file(f, reg);
-    for (const auto& e : r.errors) std::cout << e.format() << "\n";
-    if (r.unreadable) rc = std::max(rc, 2);
-    else if (!r.errors.empty()) rc = std::max(rc, 1);
+    for (const auto& e : r.errors)
+      std::cout << e.format() << "\n";
+    if (r.unreadable)
+      rc = std::max(rc, 2);
+    else if (!r.errors.empty())
+      rc = std::max(rc, 1);
   }
   return rc;
 }
@@ -148,7 +154,7 @@ int cmd_run(const Globals& g, const std::string& path, bool chilled) {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGUSR2);  // how the signal thread is told to finish
+  sigaddset(&set, SIGUSR2); // how the signal thread is told to finish
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -157,11 +163,13 @@ int cmd_run(const Globals& g, const std::string& path, bool chilled) {
   LoadResult r = path.empty() ? load_config_string(kDefaultConfig, "<default>", reg)
                               : load_config_file(path, reg);
   if (r.unreadable || !r.config) {
-    for (const auto& e : r.errors) std::cerr << e.format() << "\n";
+    for (const auto& e : r.errors)
+      std::cerr << e.format() << "\n";
     return 1;
   }
   if (!r.errors.empty()) {
-    for (const auto& e : r.errors) std::cerr << e.format() << "\n";
+    for (const auto& e : r.errors)
+      std::cerr << e.format() << "\n";
     if (!chilled) {
       std::cerr << "plugctl: the config has lint errors; fix them or run with --chilled\n";
       return 1;
@@ -180,7 +188,7 @@ int cmd_run(const Globals& g, const std::string& path, bool chilled) {
     for (;;) {
       int sig = 0;
       if (sigwait(&set, &sig) != 0) continue;
-      if (sig == SIGUSR2) return;  // our own wake-up at exit
+      if (sig == SIGUSR2) return; // our own wake-up at exit
       const char* name = sig == SIGINT ? "SIGINT" : "SIGTERM";
       auto now = std::chrono::steady_clock::now();
       if (!first) {
@@ -201,11 +209,11 @@ int cmd_run(const Globals& g, const std::string& path, bool chilled) {
   signals.join();
   spdlog::shutdown();
   std::fflush(stdout);
-  if (timed_out) std::_Exit(rc);  // threads may still be inside plugin calls
+  if (timed_out) std::_Exit(rc); // threads may still be inside plugin calls
   return rc;
 }
 
-}  // namespace
+} // namespace
 
 int cli_main(int argc, char** argv) {
   CLI::App app{"plugctl: a declarative stream processor with plugins.\n\n"
@@ -240,7 +248,8 @@ int cli_main(int argc, char** argv) {
 
   std::string create_expr;
   auto* create = app.add_subcommand(
-      "create", "Print a config skeleton: plugctl create INPUT/PROC,PROC/OUTPUT (e.g. stdin/log/stdout)");
+      "create",
+      "Print a config skeleton: plugctl create INPUT/PROC,PROC/OUTPUT (e.g. stdin/log/stdout)");
   create->add_option("expression", create_expr, "INPUT/PROCESSORS/OUTPUT")->required();
 
   app.add_subcommand("version", "Print the version and the plugin ABI");
@@ -276,4 +285,4 @@ int cli_main(int argc, char** argv) {
   return cmd_run(g, top_config, top_chilled);
 }
 
-}  // namespace plugctl::core
+} // namespace plugctl::core

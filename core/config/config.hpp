@@ -2,6 +2,8 @@
 // specs, and the typed tree the pipeline is built from.
 #pragma once
 
+#include "registry/registry.hpp"
+
 #include <boost/json.hpp>
 #include <chrono>
 #include <functional>
@@ -10,8 +12,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "registry/registry.hpp"
 
 namespace plugctl::core {
 
@@ -24,8 +24,8 @@ struct SourcePos {
 
 struct LintError {
   SourcePos pos;
-  std::string path;     // dotted config path, e.g. "input.file.paths" (empty for YAML errors)
-  std::string message;  // e.g. "unknown field 'pathz' (did you mean 'paths'?)"
+  std::string path;    // dotted config path, e.g. "input.file.paths" (empty for YAML errors)
+  std::string message; // e.g. "unknown field 'pathz' (did you mean 'paths'?)"
   // "FILE:LINE:COL: PATH: MESSAGE" (or "FILE:LINE:COL: MESSAGE" without a path).
   std::string format() const;
 };
@@ -33,9 +33,9 @@ struct LintError {
 // One configured component instance.
 struct ComponentConfig {
   ComponentKind kind = ComponentKind::Input;
-  std::string type;   // component name, e.g. "file"
-  std::string label;  // the user's `label`, or empty
-  std::string path;   // config path of the component, e.g. "pipeline.processors.1"
+  std::string type;  // component name, e.g. "file"
+  std::string label; // the user's `label`, or empty
+  std::string path;  // config path of the component, e.g. "pipeline.processors.1"
   SourcePos pos;
   // The component's own config value, typed by its spec, with defaults applied for absent fields
   // and ${ENV} already expanded. What the plugin reads through the cfg_* host functions.
@@ -45,24 +45,24 @@ struct ComponentConfig {
   // Components nested in fields of type input/output/processor (brokers, switch, ...), keyed by
   // the JSON pointer of the element inside `config` ("/inputs/0", "/cases/1/output").
   std::vector<std::pair<std::string, ComponentConfig>> nested;
-  const ComponentEntry* entry = nullptr;  // the registry entry of `type`
+  const ComponentEntry* entry = nullptr; // the registry entry of `type`
 };
 
 struct LoggerConfig {
-  std::string level = "INFO";  // OFF, FATAL, ERROR, WARN, INFO, DEBUG, TRACE, ALL (upper-cased)
-  std::string format = "logfmt";  // logfmt | json
+  std::string level = "INFO";    // OFF, FATAL, ERROR, WARN, INFO, DEBUG, TRACE, ALL (upper-cased)
+  std::string format = "logfmt"; // logfmt | json
   bool add_timestamp = true;
   std::map<std::string, std::string> static_fields{{"@service", "plugctl"}};
 };
 
 struct Config {
-  std::string file;  // path it was read from, or a name like "<stdin-default>"
+  std::string file; // path it was read from, or a name like "<stdin-default>"
   ComponentConfig input;
-  int threads = -1;  // pipeline.threads; -1 = number of CPUs
-  std::vector<ComponentConfig> processors;  // pipeline.processors
+  int threads = -1;                        // pipeline.threads; -1 = number of CPUs
+  std::vector<ComponentConfig> processors; // pipeline.processors
   ComponentConfig output;
   std::map<std::string, ComponentConfig> input_resources, processor_resources, output_resources,
-      cache_resources;  // by label
+      cache_resources; // by label
   LoggerConfig logger;
   std::chrono::nanoseconds shutdown_timeout = std::chrono::seconds(20);
 };
@@ -78,9 +78,9 @@ std::string expand_env(std::string_view text, const std::string& file, const Env
                        std::vector<LintError>& errors);
 
 struct LoadResult {
-  std::optional<Config> config;  // built even when there are lint errors (for --chilled)
+  std::optional<Config> config; // built even when there are lint errors (for --chilled)
   std::vector<LintError> errors;
-  bool unreadable = false;  // the file could not be read (lint exit code 2)
+  bool unreadable = false; // the file could not be read (lint exit code 2)
 };
 
 LoadResult load_config_file(const std::string& path, const Registry& reg,
@@ -96,4 +96,4 @@ std::string create_skeleton(const Registry& reg, std::string_view expression);
 // Closest candidate for "did you mean" (Levenshtein distance <= max(2, len/3)), or empty.
 std::string closest_name(std::string_view wrong, const std::vector<std::string>& candidates);
 
-}  // namespace plugctl::core
+} // namespace plugctl::core

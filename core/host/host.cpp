@@ -2,19 +2,23 @@
 // throws: an exception escaping here would cross into plugin code.
 #include "host/host.hpp"
 
-#include <cstdlib>
-#include <cstring>
-#include <new>
-
 #include "host/interp.hpp"
 #include "registry/spec.hpp"
 #include "telemetry/metrics.hpp"
 
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
 namespace plugctl::core {
 namespace {
 
-std::string_view sv(const char* p, size_t n) { return p == nullptr ? std::string_view() : std::string_view(p, n); }
-plugctl_bytes bytes(std::string_view s) { return {s.data(), s.size()}; }
+std::string_view sv(const char* p, size_t n) {
+  return p == nullptr ? std::string_view() : std::string_view(p, n);
+}
+plugctl_bytes bytes(std::string_view s) {
+  return {s.data(), s.size()};
+}
 
 // --- errors and memory -----------------------------------------------------------------------
 void err_set(plugctl_err* err, const char* msg, size_t len) {
@@ -22,20 +26,28 @@ void err_set(plugctl_err* err, const char* msg, size_t len) {
   try {
     err->text.assign(sv(msg, len));
     err->set = true;
-  } catch (...) {
-  }
+  } catch (...) {}
 }
-void* host_alloc(size_t size) { return std::malloc(size == 0 ? 1 : size); }
-void host_free(void* p) { std::free(p); }
+void* host_alloc(size_t size) {
+  return std::malloc(size == 0 ? 1 : size);
+}
+void host_free(void* p) {
+  std::free(p);
+}
 
 // --- context ---------------------------------------------------------------------------------
 spdlog::level::level_enum to_spd(int32_t level) {
   switch (level) {
-    case PLUGCTL_LOG_TRACE: return spdlog::level::trace;
-    case PLUGCTL_LOG_DEBUG: return spdlog::level::debug;
-    case PLUGCTL_LOG_INFO: return spdlog::level::info;
-    case PLUGCTL_LOG_WARN: return spdlog::level::warn;
-    default: return spdlog::level::err;
+  case PLUGCTL_LOG_TRACE:
+    return spdlog::level::trace;
+  case PLUGCTL_LOG_DEBUG:
+    return spdlog::level::debug;
+  case PLUGCTL_LOG_INFO:
+    return spdlog::level::info;
+  case PLUGCTL_LOG_WARN:
+    return spdlog::level::warn;
+  default:
+    return spdlog::level::err;
   }
 }
 int32_t log_enabled(const plugctl_ctx* ctx, int32_t level) {
@@ -46,8 +58,7 @@ void log(const plugctl_ctx* ctx, int32_t level, const char* msg, size_t len) {
   if (ctx == nullptr || !ctx->logger) return;
   try {
     ctx->logger->log(to_spd(level), "{}", sv(msg, len));
-  } catch (...) {
-  }
+  } catch (...) {}
 }
 int32_t ctx_cancelled(const plugctl_ctx* ctx) {
   if (ctx == nullptr || !ctx->cancelled) return 0;
@@ -88,10 +99,12 @@ plugctl_status cfg_int(const plugctl_config* cfg, const char* p, size_t n, int64
   auto* v = cfg_find(cfg, p, n);
   if (v == nullptr) return PLUGCTL_NOT_FOUND;
   int64_t r = 0;
-  if (v->is_int64()) r = v->get_int64();
+  if (v->is_int64())
+    r = v->get_int64();
   else if (v->is_uint64() && v->get_uint64() <= static_cast<uint64_t>(INT64_MAX))
     r = static_cast<int64_t>(v->get_uint64());
-  else if (v->is_double() && v->get_double() == static_cast<double>(static_cast<int64_t>(v->get_double())))
+  else if (v->is_double() &&
+           v->get_double() == static_cast<double>(static_cast<int64_t>(v->get_double())))
     r = static_cast<int64_t>(v->get_double());
   else
     return PLUGCTL_INVALID;
@@ -102,10 +115,14 @@ plugctl_status cfg_float(const plugctl_config* cfg, const char* p, size_t n, dou
   auto* v = cfg_find(cfg, p, n);
   if (v == nullptr) return PLUGCTL_NOT_FOUND;
   double r = 0;
-  if (v->is_double()) r = v->get_double();
-  else if (v->is_int64()) r = static_cast<double>(v->get_int64());
-  else if (v->is_uint64()) r = static_cast<double>(v->get_uint64());
-  else return PLUGCTL_INVALID;
+  if (v->is_double())
+    r = v->get_double();
+  else if (v->is_int64())
+    r = static_cast<double>(v->get_int64());
+  else if (v->is_uint64())
+    r = static_cast<double>(v->get_uint64());
+  else
+    return PLUGCTL_INVALID;
   if (out != nullptr) *out = r;
   return PLUGCTL_OK;
 }
@@ -134,9 +151,12 @@ plugctl_status cfg_size(const plugctl_config* cfg, const char* p, size_t n, size
   auto* v = cfg_find(cfg, p, n);
   if (v == nullptr) return PLUGCTL_NOT_FOUND;
   size_t r = 0;
-  if (v->is_array()) r = v->get_array().size();
-  else if (v->is_object()) r = v->get_object().size();
-  else return PLUGCTL_INVALID;
+  if (v->is_array())
+    r = v->get_array().size();
+  else if (v->is_object())
+    r = v->get_object().size();
+  else
+    return PLUGCTL_INVALID;
   if (out != nullptr) *out = r;
   return PLUGCTL_OK;
 }
@@ -167,7 +187,9 @@ plugctl_msg* msg_copy(const plugctl_msg* m) {
   auto* copy = new Message(*msg_of(m));
   return handle_of(copy);
 }
-void msg_free(plugctl_msg* m) { delete msg_of(m); }
+void msg_free(plugctl_msg* m) {
+  delete msg_of(m);
+}
 plugctl_bytes msg_payload(const plugctl_msg* m) {
   if (m == nullptr) return {"", 0};
   return bytes(msg_of(m)->payload());
@@ -189,7 +211,9 @@ plugctl_status msg_meta_delete(plugctl_msg* m, const char* k, size_t kl) {
   if (m == nullptr) return PLUGCTL_INVALID;
   return msg_of(m)->delete_meta(sv(k, kl)) ? PLUGCTL_OK : PLUGCTL_NOT_FOUND;
 }
-size_t msg_meta_count(const plugctl_msg* m) { return m == nullptr ? 0 : msg_of(m)->metadata().size(); }
+size_t msg_meta_count(const plugctl_msg* m) {
+  return m == nullptr ? 0 : msg_of(m)->metadata().size();
+}
 plugctl_status msg_meta_at(const plugctl_msg* m, size_t i, plugctl_bytes* k, plugctl_bytes* v) {
   if (m == nullptr) return PLUGCTL_INVALID;
   const auto& md = msg_of(m)->metadata();
@@ -217,8 +241,12 @@ plugctl_batch* batch_new(size_t hint) {
   b->messages.reserve(hint);
   return handle_of(b);
 }
-void batch_free(plugctl_batch* b) { delete batch_of(b); }
-size_t batch_len(const plugctl_batch* b) { return b == nullptr ? 0 : batch_of(b)->size(); }
+void batch_free(plugctl_batch* b) {
+  delete batch_of(b);
+}
+size_t batch_len(const plugctl_batch* b) {
+  return b == nullptr ? 0 : batch_of(b)->size();
+}
 const plugctl_msg* batch_get(const plugctl_batch* b, size_t i) {
   if (b == nullptr || i >= batch_of(b)->size()) return nullptr;
   const Message& m = batch_of(b)->messages[i];
@@ -275,9 +303,15 @@ plugctl_shared* shared_new(plugctl_release_fn release, void* rctx) {
   });
   return s;
 }
-void shared_unref(plugctl_shared* s) { delete s; }
-plugctl_buf* buf_new() { return new plugctl_buf(); }
-void buf_free(plugctl_buf* b) { delete b; }
+void shared_unref(plugctl_shared* s) {
+  delete s;
+}
+plugctl_buf* buf_new() {
+  return new plugctl_buf();
+}
+void buf_free(plugctl_buf* b) {
+  delete b;
+}
 void buf_set(plugctl_buf* b, const char* data, size_t len) {
   if (b != nullptr) b->data.assign(sv(data, len));
 }
@@ -310,7 +344,9 @@ plugctl_status interp_new(const plugctl_ctx*, const char* text, size_t len, plug
     return PLUGCTL_INVALID;
   }
 }
-void interp_free(plugctl_interp* i) { delete i; }
+void interp_free(plugctl_interp* i) {
+  delete i;
+}
 int32_t interp_is_static(const plugctl_interp* i) {
   return i != nullptr && i->impl->is_static() ? 1 : 0;
 }
@@ -334,7 +370,8 @@ plugctl_metric* metric_new(const plugctl_ctx* ctx, int32_t type, const char* nam
   if (ctx == nullptr || (n > 0 && label_names == nullptr) || n > 16) return nullptr;
   try {
     std::vector<std::string> names;
-    for (size_t i = 0; i < n; ++i) names.emplace_back(sv(label_names[i].ptr, label_names[i].len));
+    for (size_t i = 0; i < n; ++i)
+      names.emplace_back(sv(label_names[i].ptr, label_names[i].len));
     auto f = make_metric_family(type, std::string(sv(name, nlen)), std::move(names),
                                 {{"label", ctx->label}, {"path", ctx->path}});
     if (!f) return nullptr;
@@ -352,13 +389,15 @@ void metric_record(plugctl_metric* m, const plugctl_bytes* values, size_t n, dou
   if (n != f->label_names.size() || (n > 0 && values == nullptr)) return;
   try {
     std::vector<std::string> vals;
-    for (size_t i = 0; i < n; ++i) vals.emplace_back(sv(values[i].ptr, values[i].len));
+    for (size_t i = 0; i < n; ++i)
+      vals.emplace_back(sv(values[i].ptr, values[i].len));
     f->record(vals, v);
-  } catch (...) {
-  }
+  } catch (...) {}
 }
 
-const void* get_api(const char*, uint32_t) { return nullptr; }
+const void* get_api(const char*, uint32_t) {
+  return nullptr;
+}
 
 void batch_meta_set(plugctl_batch* b, size_t start, const char* k, size_t kl, const char* v,
                     size_t vl) {
@@ -367,8 +406,7 @@ void batch_meta_set(plugctl_batch* b, size_t start, const char* k, size_t kl, co
   if (start >= msgs.size()) return;
   try {
     Message::set_meta_all(msgs.data() + start, msgs.data() + msgs.size(), sv(k, kl), sv(v, vl));
-  } catch (...) {
-  }
+  } catch (...) {}
 }
 
 plugctl_host make_table() {
@@ -434,7 +472,7 @@ plugctl_host make_table() {
   return h;
 }
 
-}  // namespace
+} // namespace
 
 const plugctl_host* host_table() {
   static const plugctl_host table = make_table();
@@ -453,20 +491,33 @@ plugctl_host_info host_info() {
 
 const char* status_name(plugctl_status s) {
   switch (s) {
-    case PLUGCTL_OK: return "OK";
-    case PLUGCTL_ERROR: return "ERROR";
-    case PLUGCTL_FATAL: return "FATAL";
-    case PLUGCTL_NOT_CONNECTED: return "NOT_CONNECTED";
-    case PLUGCTL_END_OF_INPUT: return "END_OF_INPUT";
-    case PLUGCTL_BACKOFF: return "BACKOFF";
-    case PLUGCTL_AGAIN: return "AGAIN";
-    case PLUGCTL_NOT_FOUND: return "NOT_FOUND";
-    case PLUGCTL_EXISTS: return "EXISTS";
-    case PLUGCTL_INVALID: return "INVALID";
-    case PLUGCTL_UNSUPPORTED: return "UNSUPPORTED";
-    case PLUGCTL_CANCELLED: return "CANCELLED";
-    default: return "UNKNOWN";
+  case PLUGCTL_OK:
+    return "OK";
+  case PLUGCTL_ERROR:
+    return "ERROR";
+  case PLUGCTL_FATAL:
+    return "FATAL";
+  case PLUGCTL_NOT_CONNECTED:
+    return "NOT_CONNECTED";
+  case PLUGCTL_END_OF_INPUT:
+    return "END_OF_INPUT";
+  case PLUGCTL_BACKOFF:
+    return "BACKOFF";
+  case PLUGCTL_AGAIN:
+    return "AGAIN";
+  case PLUGCTL_NOT_FOUND:
+    return "NOT_FOUND";
+  case PLUGCTL_EXISTS:
+    return "EXISTS";
+  case PLUGCTL_INVALID:
+    return "INVALID";
+  case PLUGCTL_UNSUPPORTED:
+    return "UNSUPPORTED";
+  case PLUGCTL_CANCELLED:
+    return "CANCELLED";
+  default:
+    return "UNKNOWN";
   }
 }
 
-}  // namespace plugctl::core
+} // namespace plugctl::core

@@ -2,19 +2,18 @@
 // types behind the ABI's opaque handles.
 #pragma once
 
-#include <plugctl/plugctl.h>
+#include "message/message.hpp"
+#include "telemetry/metrics.hpp"
 
 #include <atomic>
 #include <boost/json.hpp>
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <plugctl/plugctl.h>
 #include <spdlog/spdlog.h>
 #include <string>
 #include <vector>
-
-#include "message/message.hpp"
-#include "telemetry/metrics.hpp"
 
 // An error sink: the text of the last err_set of one call.
 struct plugctl_err {
@@ -24,9 +23,9 @@ struct plugctl_err {
 
 // One per component instance.
 struct plugctl_ctx {
-  std::string label;  // the user's label, may be empty
-  std::string path;   // config path, e.g. "pipeline.processors.0"
-  std::string type;   // component name
+  std::string label; // the user's label, may be empty
+  std::string path;  // config path, e.g. "pipeline.processors.0"
+  std::string type;  // component name
   std::shared_ptr<spdlog::logger> logger;
   std::shared_ptr<const std::atomic<bool>> cancelled;
   std::mutex metrics_mu;
@@ -36,7 +35,7 @@ struct plugctl_ctx {
 // A component's config during create.
 struct plugctl_config {
   const boost::json::value* value = nullptr;
-  std::deque<std::string> scratch;  // serialised JSON handed out by cfg_json
+  std::deque<std::string> scratch; // serialised JSON handed out by cfg_json
 };
 
 struct plugctl_buf {
@@ -55,7 +54,7 @@ struct WriteResult {
   std::string text;
 };
 
-}  // namespace plugctl::core
+} // namespace plugctl::core
 
 struct plugctl_results {
   std::vector<plugctl::core::WriteResult> items;
@@ -69,12 +68,24 @@ const plugctl_host* host_table();
 plugctl_host_info host_info();
 
 // Handle conversions.
-inline Message* msg_of(plugctl_msg* m) { return reinterpret_cast<Message*>(m); }
-inline const Message* msg_of(const plugctl_msg* m) { return reinterpret_cast<const Message*>(m); }
-inline plugctl_msg* handle_of(Message* m) { return reinterpret_cast<plugctl_msg*>(m); }
-inline Batch* batch_of(plugctl_batch* b) { return reinterpret_cast<Batch*>(b); }
-inline const Batch* batch_of(const plugctl_batch* b) { return reinterpret_cast<const Batch*>(b); }
-inline plugctl_batch* handle_of(Batch* b) { return reinterpret_cast<plugctl_batch*>(b); }
+inline Message* msg_of(plugctl_msg* m) {
+  return reinterpret_cast<Message*>(m);
+}
+inline const Message* msg_of(const plugctl_msg* m) {
+  return reinterpret_cast<const Message*>(m);
+}
+inline plugctl_msg* handle_of(Message* m) {
+  return reinterpret_cast<plugctl_msg*>(m);
+}
+inline Batch* batch_of(plugctl_batch* b) {
+  return reinterpret_cast<Batch*>(b);
+}
+inline const Batch* batch_of(const plugctl_batch* b) {
+  return reinterpret_cast<const Batch*>(b);
+}
+inline plugctl_batch* handle_of(Batch* b) {
+  return reinterpret_cast<plugctl_batch*>(b);
+}
 inline const plugctl_batch* handle_of(const Batch* b) {
   return reinterpret_cast<const plugctl_batch*>(b);
 }
@@ -82,4 +93,4 @@ inline const plugctl_batch* handle_of(const Batch* b) {
 // A unified status name for logs ("OK", "NOT_CONNECTED", ...).
 const char* status_name(plugctl_status s);
 
-}  // namespace plugctl::core
+} // namespace plugctl::core

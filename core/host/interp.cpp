@@ -9,7 +9,7 @@ std::unique_ptr<Interpolation> Interpolation::compile(std::string_view text) {
   std::string literal;
   size_t i = 0;
   while (i < text.size()) {
-    if (text.compare(i, 4, "$${!") == 0) {  // escaped: a literal "${!"
+    if (text.compare(i, 4, "$${!") == 0) { // escaped: a literal "${!"
       literal += "${!";
       i += 4;
       continue;
@@ -35,7 +35,8 @@ std::unique_ptr<Interpolation> Interpolation::compile(std::string_view text) {
 
 void Interpolation::eval(const Batch& /*batch*/, size_t /*index*/, std::string& out) const {
   out.clear();
-  for (const auto& p : parts_) out += p.text;
+  for (const auto& p : parts_)
+    out += p.text;
 }
 
-}  // namespace plugctl::core
+} // namespace plugctl::core

@@ -1,23 +1,22 @@
 #include "loader/loader.hpp"
 
-#include <dlfcn.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "host/host.hpp"
+#include "telemetry/logging.hpp"
 
 #include <boost/dll/shared_library.hpp>
 #include <chrono>
 #include <cstring>
+#include <dlfcn.h>
+#include <fcntl.h>
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <poll.h>
 #include <set>
+#include <signal.h>
+#include <sys/wait.h>
 #include <tuple>
-
-#include "host/host.hpp"
-#include "telemetry/logging.hpp"
+#include <unistd.h>
 
 namespace plugctl::core {
 namespace fs = std::filesystem;
@@ -43,11 +42,15 @@ void check_elf(const std::string& path) {
   if (!f) throw LoadError(std::string("cannot open: ") + std::strerror(errno));
   unsigned char h[18] = {};
   f.read(reinterpret_cast<char*>(h), sizeof h);
-  if (f.gcount() < 18 || std::memcmp(h, "\x7f" "ELF", 4) != 0)
+  if (f.gcount() < 18 || std::memcmp(h,
+                                     "\x7f"
+                                     "ELF",
+                                     4) != 0)
     throw LoadError("not a shared object (no ELF header)");
   uint16_t type = h[5] == 2 ? static_cast<uint16_t>(h[16] << 8 | h[17])
                             : static_cast<uint16_t>(h[17] << 8 | h[16]);
-  if (type != 3 /* ET_DYN */) throw LoadError("not a shared object (ELF type " + std::to_string(type) + ")");
+  if (type != 3 /* ET_DYN */)
+    throw LoadError("not a shared object (ELF type " + std::to_string(type) + ")");
 }
 
 struct Activated {
@@ -60,7 +63,7 @@ struct Activated {
 std::mutex g_activate_mu;
 std::map<std::string, Activated> g_activated;
 
-}  // namespace
+} // namespace
 
 LoaderOptions default_loader_options(std::vector<std::string> cli_dirs) {
   LoaderOptions o;
@@ -73,7 +76,8 @@ LoaderOptions default_loader_options(std::vector<std::string> cli_dirs) {
 
 std::vector<fs::path> search_dirs(const LoaderOptions& opts) {
   std::vector<fs::path> out;
-  for (const auto& d : opts.dirs) out.emplace_back(d);
+  for (const auto& d : opts.dirs)
+    out.emplace_back(d);
   if (opts.env_path) {
     std::string s = *opts.env_path;
     size_t start = 0;
@@ -136,7 +140,8 @@ ManifestCopy inspect_in_child(const std::string& path, int timeout_seconds) {
     std::string out;
     try {
       auto m = load_in_process(path);
-      out = boost::json::serialize(boost::json::object{{"ok", true}, {"manifest", manifest_to_json(m)}});
+      out = boost::json::serialize(
+          boost::json::object{{"ok", true}, {"manifest", manifest_to_json(m)}});
     } catch (const std::exception& e) {
       out = boost::json::serialize(boost::json::object{{"ok", false}, {"error", e.what()}});
     }
@@ -154,7 +159,9 @@ ManifestCopy inspect_in_child(const std::string& path, int timeout_seconds) {
   bool timed_out = false;
   char buf[65536];
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
     if (left <= 0) {
       timed_out = true;
       break;
@@ -171,8 +178,7 @@ ManifestCopy inspect_in_child(const std::string& path, int timeout_seconds) {
   close(fds[0]);
   if (timed_out) kill(pid, SIGKILL);
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
   if (timed_out)
     throw LoadError("did not finish loading within " + std::to_string(timeout_seconds) + "s");
   if (WIFSIGNALED(status))
@@ -200,7 +206,8 @@ void discover_plugins(Registry& reg, const LoaderOptions& opts) {
     for (const auto& de : fs::directory_iterator(dir, ec)) {
       const auto& p = de.path();
       std::string fname = p.filename().string();
-      bool so = fname.size() > 3 && (fname.ends_with(".so") || fname.find(".so.") != std::string::npos);
+      bool so =
+          fname.size() > 3 && (fname.ends_with(".so") || fname.find(".so.") != std::string::npos);
       if (so && de.is_regular_file(ec)) files.push_back(p);
     }
     std::sort(files.begin(), files.end());
@@ -215,7 +222,8 @@ void discover_plugins(Registry& reg, const LoaderOptions& opts) {
           std::lock_guard lock(g_activate_mu);
           g_activated[path] = {true, {}};
         } else {
-          for (auto& c : m.components) c.vtable = nullptr;
+          for (auto& c : m.components)
+            c.vtable = nullptr;
         }
         reg.add_plugin(std::move(m.plugin), std::move(m.components));
       } catch (const std::exception& e) {
@@ -245,7 +253,8 @@ void activate(const Registry& reg, const ComponentEntry& entry) {
     Activated a;
     try {
       ManifestCopy m = load_in_process(plugin->path);
-      for (const auto& c : m.components) a.vtables.emplace_back(c.kind, c.name, c.vtable);
+      for (const auto& c : m.components)
+        a.vtables.emplace_back(c.kind, c.name, c.vtable);
       a.ok = true;
     } catch (const std::exception& e) {
       a.error = e.what();
@@ -257,10 +266,11 @@ void activate(const Registry& reg, const ComponentEntry& entry) {
     if (registered != nullptr && registered->plugin == plugin) registered->vtable = vtable;
   }
   if (!it->second.ok)
-    throw LoadError("plugin " + plugin->name + " (" + plugin->path + ") failed to load: " + it->second.error);
+    throw LoadError("plugin " + plugin->name + " (" + plugin->path +
+                    ") failed to load: " + it->second.error);
   if (entry.vtable == nullptr)
     throw LoadError("plugin " + plugin->name + " (" + plugin->path + ") no longer provides " +
                     std::string(kind_name(entry.kind)) + " '" + entry.name + "'");
 }
 
-}  // namespace plugctl::core
+} // namespace plugctl::core

@@ -8,22 +8,22 @@
 // Libraries are opened RTLD_NOW | RTLD_LOCAL and never closed.
 #pragma once
 
+#include "loader/manifest.hpp"
+#include "registry/registry.hpp"
+
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "loader/manifest.hpp"
-#include "registry/registry.hpp"
-
 namespace plugctl::core {
 
 struct LoaderOptions {
-  std::vector<std::string> dirs;         // --plugins-dir, in order
-  std::optional<std::string> env_path;   // PLUGCTL_PLUGIN_PATH
-  std::filesystem::path exe;             // the running binary (for the relative defaults)
-  bool use_default_dirs = true;          // the dirs next to the binary
-  bool isolate = true;                   // inspect in a child process
+  std::vector<std::string> dirs;       // --plugins-dir, in order
+  std::optional<std::string> env_path; // PLUGCTL_PLUGIN_PATH
+  std::filesystem::path exe;           // the running binary (for the relative defaults)
+  bool use_default_dirs = true;        // the dirs next to the binary
+  bool isolate = true;                 // inspect in a child process
 };
 
 // Options from the process environment and /proc/self/exe, with the given --plugins-dir list.
@@ -52,4 +52,4 @@ ManifestCopy load_in_process(const std::string& path);
 // Inspects one plugin in a child process. Throws LoadError.
 ManifestCopy inspect_in_child(const std::string& path, int timeout_seconds = 30);
 
-}  // namespace plugctl::core
+} // namespace plugctl::core

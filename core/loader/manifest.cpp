@@ -5,7 +5,7 @@
 namespace plugctl::core {
 namespace {
 
-constexpr size_t kMaxString = 1 << 20;  // 1 MiB: anything longer is not a sane manifest
+constexpr size_t kMaxString = 1 << 20; // 1 MiB: anything longer is not a sane manifest
 
 std::string copy_str(const char* s, const std::string& what, bool required) {
   if (s == nullptr) {
@@ -21,7 +21,8 @@ std::string copy_str(const char* s, const std::string& what, bool required) {
 bool valid_name(const std::string& s, bool allow_dash) {
   if (s.empty() || s.size() > 64) return false;
   for (char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || (allow_dash && c == '-');
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || (allow_dash && c == '-');
     if (!ok) return false;
   }
   return true;
@@ -36,8 +37,7 @@ constexpr size_t kProcessor10 = offsetof(plugctl_processor_vtable, destroy) + si
 constexpr size_t kCache10 = offsetof(plugctl_cache_vtable, destroy) + sizeof(void*);
 
 // Copies a peer struct into a zeroed local one of our size (the peer may be older or newer).
-template <class T>
-T copy_struct(const void* p) {
+template <class T> T copy_struct(const void* p) {
   T out{};
   uint32_t size = *static_cast<const uint32_t*>(p);
   std::memcpy(&out, p, std::min<size_t>(size, sizeof(T)));
@@ -57,68 +57,78 @@ void check_vtable(const plugctl_component& c, const std::string& what) {
     if (fn == nullptr) throw LoadError("invalid manifest: " + what + " lacks required " + slot);
   };
   switch (c.kind) {
-    case PLUGCTL_KIND_INPUT: {
-      need(kInput10, "input");
-      auto v = copy_struct<plugctl_input_vtable>(c.vtable);
-      req(reinterpret_cast<const void*>(v.create), "create");
-      req(reinterpret_cast<const void*>(v.read_batch), "read_batch");
-      req(reinterpret_cast<const void*>(v.ack), "ack");
-      req(reinterpret_cast<const void*>(v.destroy), "destroy");
-      break;
-    }
-    case PLUGCTL_KIND_OUTPUT: {
-      need(kOutput10, "output");
-      auto v = copy_struct<plugctl_output_vtable>(c.vtable);
-      req(reinterpret_cast<const void*>(v.create), "create");
-      if (v.write_batch == nullptr && v.write_batch_async == nullptr)
-        throw LoadError("invalid manifest: " + what + " has neither write_batch nor write_batch_async");
-      req(reinterpret_cast<const void*>(v.destroy), "destroy");
-      break;
-    }
-    case PLUGCTL_KIND_PROCESSOR: {
-      need(kProcessor10, "processor");
-      auto v = copy_struct<plugctl_processor_vtable>(c.vtable);
-      req(reinterpret_cast<const void*>(v.create), "create");
-      req(reinterpret_cast<const void*>(v.process_batch), "process_batch");
-      req(reinterpret_cast<const void*>(v.destroy), "destroy");
-      break;
-    }
-    case PLUGCTL_KIND_CACHE: {
-      need(kCache10, "cache");
-      auto v = copy_struct<plugctl_cache_vtable>(c.vtable);
-      req(reinterpret_cast<const void*>(v.create), "create");
-      req(reinterpret_cast<const void*>(v.get), "get");
-      req(reinterpret_cast<const void*>(v.set), "set");
-      req(reinterpret_cast<const void*>(v.add), "add");
-      req(reinterpret_cast<const void*>(v.del), "del");
-      req(reinterpret_cast<const void*>(v.destroy), "destroy");
-      break;
-    }
-    default:
-      break;
+  case PLUGCTL_KIND_INPUT: {
+    need(kInput10, "input");
+    auto v = copy_struct<plugctl_input_vtable>(c.vtable);
+    req(reinterpret_cast<const void*>(v.create), "create");
+    req(reinterpret_cast<const void*>(v.read_batch), "read_batch");
+    req(reinterpret_cast<const void*>(v.ack), "ack");
+    req(reinterpret_cast<const void*>(v.destroy), "destroy");
+    break;
+  }
+  case PLUGCTL_KIND_OUTPUT: {
+    need(kOutput10, "output");
+    auto v = copy_struct<plugctl_output_vtable>(c.vtable);
+    req(reinterpret_cast<const void*>(v.create), "create");
+    if (v.write_batch == nullptr && v.write_batch_async == nullptr)
+      throw LoadError("invalid manifest: " + what +
+                      " has neither write_batch nor write_batch_async");
+    req(reinterpret_cast<const void*>(v.destroy), "destroy");
+    break;
+  }
+  case PLUGCTL_KIND_PROCESSOR: {
+    need(kProcessor10, "processor");
+    auto v = copy_struct<plugctl_processor_vtable>(c.vtable);
+    req(reinterpret_cast<const void*>(v.create), "create");
+    req(reinterpret_cast<const void*>(v.process_batch), "process_batch");
+    req(reinterpret_cast<const void*>(v.destroy), "destroy");
+    break;
+  }
+  case PLUGCTL_KIND_CACHE: {
+    need(kCache10, "cache");
+    auto v = copy_struct<plugctl_cache_vtable>(c.vtable);
+    req(reinterpret_cast<const void*>(v.create), "create");
+    req(reinterpret_cast<const void*>(v.get), "get");
+    req(reinterpret_cast<const void*>(v.set), "set");
+    req(reinterpret_cast<const void*>(v.add), "add");
+    req(reinterpret_cast<const void*>(v.del), "del");
+    req(reinterpret_cast<const void*>(v.destroy), "destroy");
+    break;
+  }
+  default:
+    break;
   }
 }
 
 std::optional<ComponentKind> kind_of(int32_t k) {
   switch (k) {
-    case PLUGCTL_KIND_INPUT: return ComponentKind::Input;
-    case PLUGCTL_KIND_OUTPUT: return ComponentKind::Output;
-    case PLUGCTL_KIND_PROCESSOR: return ComponentKind::Processor;
-    case PLUGCTL_KIND_CACHE: return ComponentKind::Cache;
-    default: return std::nullopt;
+  case PLUGCTL_KIND_INPUT:
+    return ComponentKind::Input;
+  case PLUGCTL_KIND_OUTPUT:
+    return ComponentKind::Output;
+  case PLUGCTL_KIND_PROCESSOR:
+    return ComponentKind::Processor;
+  case PLUGCTL_KIND_CACHE:
+    return ComponentKind::Cache;
+  default:
+    return std::nullopt;
   }
 }
 
 Stability stability_of(int32_t s) {
   switch (s) {
-    case PLUGCTL_STABILITY_BETA: return Stability::Beta;
-    case PLUGCTL_STABILITY_EXPERIMENTAL: return Stability::Experimental;
-    case PLUGCTL_STABILITY_DEPRECATED: return Stability::Deprecated;
-    default: return Stability::Stable;
+  case PLUGCTL_STABILITY_BETA:
+    return Stability::Beta;
+  case PLUGCTL_STABILITY_EXPERIMENTAL:
+    return Stability::Experimental;
+  case PLUGCTL_STABILITY_DEPRECATED:
+    return Stability::Deprecated;
+  default:
+    return Stability::Stable;
   }
 }
 
-}  // namespace
+} // namespace
 
 ManifestCopy copy_manifest(const plugctl_manifest* raw, const std::string& path) {
   if (raw == nullptr) throw LoadError("entry returned OK but no manifest");
@@ -140,10 +150,10 @@ ManifestCopy copy_manifest(const plugctl_manifest* raw, const std::string& path)
   p.version = copy_str(m.version, "plugin version", true);
   p.abi = std::to_string(m.abi_major) + "." + std::to_string(m.abi_minor_built);
   if (m.abi_minor_required > PLUGCTL_ABI_MINOR)
-    throw LoadError("plugin " + p.name + " requires plugctl C ABI >= " +
-                    std::to_string(PLUGCTL_ABI_MAJOR) + "." + std::to_string(m.abi_minor_required) +
-                    ", this plugctl provides " + std::to_string(PLUGCTL_ABI_MAJOR) + "." +
-                    std::to_string(PLUGCTL_ABI_MINOR) +
+    throw LoadError("plugin " + p.name +
+                    " requires plugctl C ABI >= " + std::to_string(PLUGCTL_ABI_MAJOR) + "." +
+                    std::to_string(m.abi_minor_required) + ", this plugctl provides " +
+                    std::to_string(PLUGCTL_ABI_MAJOR) + "." + std::to_string(PLUGCTL_ABI_MINOR) +
                     "; upgrade plugctl or install a build of the plugin for ABI " +
                     std::to_string(PLUGCTL_ABI_MAJOR) + "." + std::to_string(PLUGCTL_ABI_MINOR));
   if (!valid_name(p.name, true))
@@ -166,7 +176,7 @@ ManifestCopy copy_manifest(const plugctl_manifest* raw, const std::string& path)
                       std::to_string(kComponent10));
     auto c = copy_struct<plugctl_component>(rc);
     auto kind = kind_of(c.kind);
-    if (!kind) continue;  // a kind from a later minor: not ours to use
+    if (!kind) continue; // a kind from a later minor: not ours to use
     ComponentEntry e;
     e.kind = *kind;
     e.name = copy_str(c.name, where + " name", true);
@@ -260,4 +270,4 @@ ManifestCopy manifest_from_json(const boost::json::value& v) {
   return m;
 }
 
-}  // namespace plugctl::core
+} // namespace plugctl::core

@@ -2,15 +2,14 @@
 // to carry a manifest out of the inspection child process.
 #pragma once
 
-#include <plugctl/plugctl.h>
+#include "registry/registry.hpp"
 
 #include <boost/json.hpp>
 #include <memory>
+#include <plugctl/plugctl.h>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include "registry/registry.hpp"
 
 namespace plugctl::core {
 
@@ -21,7 +20,7 @@ struct LoadError : std::runtime_error {
 
 struct ManifestCopy {
   std::unique_ptr<PluginRecord> plugin;
-  std::vector<ComponentEntry> components;  // plugin pointer unset; vtable set when in-process
+  std::vector<ComponentEntry> components; // plugin pointer unset; vtable set when in-process
 };
 
 // Deep-copies and validates. Throws LoadError with the reason (ABI mismatch, bad spec, ...).
@@ -32,4 +31,4 @@ ManifestCopy copy_manifest(const plugctl_manifest* m, const std::string& path);
 boost::json::value manifest_to_json(const ManifestCopy& m);
 ManifestCopy manifest_from_json(const boost::json::value& v);
 
-}  // namespace plugctl::core
+} // namespace plugctl::core

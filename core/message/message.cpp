@@ -4,7 +4,9 @@
 
 namespace plugctl::core {
 
-void Message::set_payload(std::string_view p) { set_payload(std::string(p)); }
+void Message::set_payload(std::string_view p) {
+  set_payload(std::string(p));
+}
 
 void Message::set_payload(std::string&& p) {
   auto s = std::make_shared<std::string>(std::move(p));
@@ -23,7 +25,7 @@ void put(Message::MetaVec& v, std::string_view key, std::string_view value) {
   }
   v.emplace_back(std::string(key), std::string(value));
 }
-}  // namespace
+} // namespace
 
 const Message::MetaVec& Message::metadata() const {
   static const MetaVec kEmpty;
@@ -31,9 +33,11 @@ const Message::MetaVec& Message::metadata() const {
 }
 
 Message::MetaVec& Message::meta_mut() {
-  if (!meta_) meta_ = std::make_shared<MetaVec>();
-  else if (meta_.use_count() > 1) meta_ = std::make_shared<MetaVec>(*meta_);
-  return const_cast<MetaVec&>(*meta_);  // sole owner now
+  if (!meta_)
+    meta_ = std::make_shared<MetaVec>();
+  else if (meta_.use_count() > 1)
+    meta_ = std::make_shared<MetaVec>(*meta_);
+  return const_cast<MetaVec&>(*meta_); // sole owner now
 }
 
 const std::string* Message::meta(std::string_view key) const {
@@ -90,7 +94,8 @@ Message& Message::operator=(const Message& o) {
 
 size_t Batch::byte_size() const {
   size_t n = 0;
-  for (const auto& m : messages) n += m.byte_size();
+  for (const auto& m : messages)
+    n += m.byte_size();
   return n;
 }
 
@@ -100,4 +105,4 @@ void Batch::compact() {
                  messages.end());
 }
 
-}  // namespace plugctl::core
+} // namespace plugctl::core

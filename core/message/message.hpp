@@ -11,7 +11,7 @@
 namespace plugctl::core {
 
 class Message {
- public:
+public:
   Message() = default;
   explicit Message(std::string_view payload) { set_payload(payload); }
   // A zero-copy message viewing memory kept alive by `owner`.
@@ -53,12 +53,12 @@ class Message {
   // Approximate bytes held (for byte-size batching and memory bounds).
   size_t byte_size() const { return size_; }
 
- private:
+private:
   std::shared_ptr<const void> owner_;
   const char* data_ = "";
   size_t size_ = 0;
   MetaVec& meta_mut();
-  std::shared_ptr<const MetaVec> meta_;  // null when empty
+  std::shared_ptr<const MetaVec> meta_; // null when empty
   std::unique_ptr<std::string> error_;
   bool taken_ = false;
 };
@@ -73,4 +73,4 @@ struct Batch {
   void compact();
 };
 
-}  // namespace plugctl::core
+} // namespace plugctl::core

@@ -1,17 +1,16 @@
 #include "pipeline/components.hpp"
 
-#include <cstring>
-#include <stdexcept>
-
 #include "loader/loader.hpp"
 #include "registry/spec.hpp"
 #include "telemetry/logging.hpp"
 
+#include <cstring>
+#include <stdexcept>
+
 namespace plugctl::core {
 namespace {
 
-template <class T>
-T copy_vtable(const void* p) {
+template <class T> T copy_vtable(const void* p) {
   T out{};
   uint32_t size = *static_cast<const uint32_t*>(p);
   std::memcpy(&out, p, std::min<size_t>(size, sizeof(T)));
@@ -26,14 +25,15 @@ const void* vtable_of(const ComponentConfig& cc) {
   return cc.entry->vtable;
 }
 
-}  // namespace
+} // namespace
 
 std::string describe(const ComponentConfig& cc) {
   std::string s = std::string(kind_name(cc.kind)) + " '" + cc.type + "'";
   if (!cc.label.empty()) s += " (label " + cc.label + ")";
   if (!cc.pos.file.empty()) {
     s += " at " + cc.pos.file;
-    if (cc.pos.line > 0) s += ":" + std::to_string(cc.pos.line) + ":" + std::to_string(cc.pos.column);
+    if (cc.pos.line > 0)
+      s += ":" + std::to_string(cc.pos.line) + ":" + std::to_string(cc.pos.column);
   }
   return s;
 }
@@ -47,9 +47,11 @@ BatchPolicy parse_batch_policy(const boost::json::value& cfg) {
   const auto& bo = b->get_object();
   if (const auto* c = bo.if_contains("count"); c != nullptr && c->is_int64() && c->get_int64() > 0)
     p.count = static_cast<size_t>(c->get_int64());
-  if (const auto* c = bo.if_contains("byte_size"); c != nullptr && c->is_int64() && c->get_int64() > 0)
+  if (const auto* c = bo.if_contains("byte_size");
+      c != nullptr && c->is_int64() && c->get_int64() > 0)
     p.byte_size = static_cast<size_t>(c->get_int64());
-  if (const auto* c = bo.if_contains("period"); c != nullptr && c->is_string() && !c->get_string().empty()) {
+  if (const auto* c = bo.if_contains("period");
+      c != nullptr && c->is_string() && !c->get_string().empty()) {
     if (auto d = parse_duration_ns(std::string_view(c->get_string())); d && *d > 0)
       p.period = std::chrono::nanoseconds(*d);
   }
@@ -123,7 +125,8 @@ OutputComponent::OutputComponent(const ComponentConfig& cc,
   vt_ = copy_vtable<plugctl_output_vtable>(vtable_of(cc));
   policy_ = parse_batch_policy(cc.config);
   if (const auto* o = cc.config.if_object()) {
-    if (const auto* m = o->if_contains("max_in_flight"); m != nullptr && m->is_int64() && m->get_int64() > 0)
+    if (const auto* m = o->if_contains("max_in_flight");
+        m != nullptr && m->is_int64() && m->get_int64() > 0)
       max_in_flight_ = static_cast<size_t>(m->get_int64());
   }
   // Synchronous writes without CONCURRENT_WRITES are serialised.
@@ -197,4 +200,4 @@ void ProcessorComponent::close() {
   if (vt_.close != nullptr) vt_.close(inst_);
 }
 
-}  // namespace plugctl::core
+} // namespace plugctl::core

@@ -3,24 +3,23 @@
 // ABI calls into C++ calls with error text.
 #pragma once
 
-#include <plugctl/plugctl.h>
+#include "config/config.hpp"
+#include "host/host.hpp"
+#include "message/message.hpp"
 
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <plugctl/plugctl.h>
 #include <string>
-
-#include "config/config.hpp"
-#include "host/host.hpp"
-#include "message/message.hpp"
 
 namespace plugctl::core {
 
 struct BatchPolicy {
-  size_t count = 0;      // 0: no count limit
-  size_t byte_size = 0;  // 0: no size limit
-  std::chrono::nanoseconds period{0};  // 0: no period
+  size_t count = 0;                   // 0: no count limit
+  size_t byte_size = 0;               // 0: no size limit
+  std::chrono::nanoseconds period{0}; // 0: no period
   bool enabled() const { return count > 0 || byte_size > 0 || period.count() > 0; }
 };
 
@@ -28,7 +27,7 @@ struct BatchPolicy {
 std::string describe(const ComponentConfig& cc);
 
 class ComponentBase {
- public:
+public:
   ComponentBase(const ComponentConfig& cc, std::shared_ptr<const std::atomic<bool>> cancelled);
   virtual ~ComponentBase() = default;
   ComponentBase(const ComponentBase&) = delete;
@@ -40,19 +39,19 @@ class ComponentBase {
   uint64_t flags() const { return flags_; }
   const std::string& where() const { return where_; }
 
- protected:
+protected:
   // Calls the plugin's create. Throws std::runtime_error naming the component.
   void create(plugctl_create_fn fn, const ComponentConfig& cc);
 
   std::unique_ptr<plugctl_ctx> ctx_;
-  void* inst_ = nullptr;  // the plugin's instance; NULL is valid (a stateless component)
-  bool created_ = false;  // create succeeded: close and destroy are owed
+  void* inst_ = nullptr; // the plugin's instance; NULL is valid (a stateless component)
+  bool created_ = false; // create succeeded: close and destroy are owed
   uint64_t flags_ = 0;
   std::string where_;
 };
 
 class InputComponent : public ComponentBase {
- public:
+public:
   InputComponent(const ComponentConfig& cc, std::shared_ptr<const std::atomic<bool>> cancelled);
   ~InputComponent() override;
   bool auto_replay() const { return (flags_ & PLUGCTL_FLAG_AUTO_REPLAY_NACKS) != 0; }
@@ -61,13 +60,13 @@ class InputComponent : public ComponentBase {
   void ack(uint64_t token, plugctl_status st, std::string_view reason);
   void close();
 
- private:
+private:
   plugctl_input_vtable vt_{};
   bool closed_ = false;
 };
 
 class OutputComponent : public ComponentBase {
- public:
+public:
   OutputComponent(const ComponentConfig& cc, std::shared_ptr<const std::atomic<bool>> cancelled);
   ~OutputComponent() override;
   bool is_async() const { return vt_.write_batch_async != nullptr; }
@@ -80,7 +79,7 @@ class OutputComponent : public ComponentBase {
                              void* done_ctx, std::string& err);
   void close();
 
- private:
+private:
   plugctl_output_vtable vt_{};
   size_t max_in_flight_ = 1;
   BatchPolicy policy_;
@@ -88,7 +87,7 @@ class OutputComponent : public ComponentBase {
 };
 
 class ProcessorComponent : public ComponentBase {
- public:
+public:
   ProcessorComponent(const ComponentConfig& cc, std::shared_ptr<const std::atomic<bool>> cancelled);
   ~ProcessorComponent() override;
   // Runs the processor over `in` (consumed) into `out`. Never loses a message: on failure the
@@ -96,7 +95,7 @@ class ProcessorComponent : public ComponentBase {
   void process(Batch& in, Batch& out);
   void close();
 
- private:
+private:
   plugctl_processor_vtable vt_{};
   std::mutex serial_;
   bool closed_ = false;
@@ -105,4 +104,4 @@ class ProcessorComponent : public ComponentBase {
 // Reads `batching` and `max_in_flight` from an output's config.
 BatchPolicy parse_batch_policy(const boost::json::value& cfg);
 
-}  // namespace plugctl::core
+} // namespace plugctl::core

@@ -1,9 +1,9 @@
 #include "pipeline/engine.hpp"
 
-#include <algorithm>
-
 #include "loader/loader.hpp"
 #include "telemetry/logging.hpp"
+
+#include <algorithm>
 
 namespace plugctl::core {
 
@@ -12,8 +12,8 @@ using namespace std::chrono_literals;
 
 struct Engine::Txn {
   uint64_t token = 0;
-  std::shared_ptr<Batch> original;  // kept for the engine's replay (AUTO_REPLAY_NACKS)
-  std::atomic<int64_t> pending{0};  // messages not yet resolved at the output
+  std::shared_ptr<Batch> original; // kept for the engine's replay (AUTO_REPLAY_NACKS)
+  std::atomic<int64_t> pending{0}; // messages not yet resolved at the output
   std::atomic<bool> failed{false};
   std::mutex mu;
   std::string error;
@@ -22,17 +22,17 @@ struct Engine::Txn {
 };
 
 struct Engine::Work {
-  std::shared_ptr<Batch> batch;  // may be shared with Txn::original: copy before mutating
+  std::shared_ptr<Batch> batch; // may be shared with Txn::original: copy before mutating
   TxnPtr txn;
 };
 
 struct Engine::WriteJob {
   Engine* engine = nullptr;
   std::shared_ptr<Batch> batch;
-  std::vector<std::pair<TxnPtr, size_t>> parts;  // consecutive messages per transaction
+  std::vector<std::pair<TxnPtr, size_t>> parts; // consecutive messages per transaction
   int attempt = 0;
   Clock::time_point not_before;
-  bool holds_slot = false;  // counted in in_flight_ (a retry keeps its failed write's slot)
+  bool holds_slot = false; // counted in in_flight_ (a retry keeps its failed write's slot)
   plugctl_results results;
 };
 
@@ -41,7 +41,8 @@ namespace {
 std::chrono::milliseconds backoff_for(int attempt, std::chrono::milliseconds base,
                                       std::chrono::milliseconds max) {
   auto d = base;
-  for (int i = 1; i < attempt && d < max; ++i) d *= 2;
+  for (int i = 1; i < attempt && d < max; ++i)
+    d *= 2;
   return std::min(d, max);
 }
 
@@ -51,9 +52,9 @@ Batch& own(std::shared_ptr<Batch>& b) {
   return *b;
 }
 
-std::vector<std::unique_ptr<ProcessorComponent>> make_processors(
-    const std::vector<ComponentConfig>& ccs, const Registry& reg,
-    const std::shared_ptr<std::atomic<bool>>& cancelled) {
+std::vector<std::unique_ptr<ProcessorComponent>>
+make_processors(const std::vector<ComponentConfig>& ccs, const Registry& reg,
+                const std::shared_ptr<std::atomic<bool>>& cancelled) {
   std::vector<std::unique_ptr<ProcessorComponent>> out;
   for (const auto& cc : ccs) {
     if (cc.entry != nullptr) activate(reg, *cc.entry);
@@ -62,7 +63,7 @@ std::vector<std::unique_ptr<ProcessorComponent>> make_processors(
   return out;
 }
 
-}  // namespace
+} // namespace
 
 Engine::Engine(const Config& cfg, const Registry& reg, EngineOptions opts)
     : cfg_(cfg), opts_(opts) {
@@ -99,9 +100,12 @@ Engine::~Engine() {
     // Threads were detached while inside plugin calls: the components must outlive them.
     (void)input_.release();
     (void)output_.release();
-    for (auto& p : input_procs_) (void)p.release();
-    for (auto& p : pipeline_procs_) (void)p.release();
-    for (auto& p : output_procs_) (void)p.release();
+    for (auto& p : input_procs_)
+      (void)p.release();
+    for (auto& p : pipeline_procs_)
+      (void)p.release();
+    for (auto& p : output_procs_)
+      (void)p.release();
   }
 }
 
@@ -111,8 +115,10 @@ size_t Engine::inflight_bound() const {
   size_t bound = 1 + out_inbox_cap_ + 1 + output_->max_in_flight();
   if (!pipeline_procs_.empty()) bound += proc_inbox_cap_ + threads_;
   const auto& p = output_->policy();
-  if (p.count > 0) bound += p.count;
-  else if (p.byte_size > 0) bound += p.byte_size;
+  if (p.count > 0)
+    bound += p.count;
+  else if (p.byte_size > 0)
+    bound += p.byte_size;
   return bound;
 }
 
@@ -174,8 +180,10 @@ bool Engine::connect_with_backoff(const std::function<plugctl_status(std::string
 void Engine::input_loop() {
   InputComponent& in = *input_;
   bool eof = false;
-  if (!connect_with_backoff([&](std::string& e) { return in.connect(e); }, in.where())) eof = true;
-  else in.log().info("Input type {} is now active", in.type());
+  if (!connect_with_backoff([&](std::string& e) { return in.connect(e); }, in.where()))
+    eof = true;
+  else
+    in.log().info("Input type {} is now active", in.type());
   auto error_backoff = opts_.connect_backoff;
 
   for (;;) {
@@ -196,7 +204,8 @@ void Engine::input_loop() {
           if (!eof) in.log().debug("stopped reading, draining {} transaction(s)", outstanding_);
           eof = true;
         }
-        auto until = replays_.empty() ? now + 100ms : std::min(replays_.front()->replay_at, now + 100ms);
+        auto until =
+            replays_.empty() ? now + 100ms : std::min(replays_.front()->replay_at, now + 100ms);
         cv_.wait_until(lock, until);
         continue;
       }
@@ -216,8 +225,10 @@ void Engine::input_loop() {
           continue;
         }
       }
-      if (!pipeline_procs_.empty()) push_processor_inbox(std::move(w));
-      else to_output(std::move(w));
+      if (!pipeline_procs_.empty())
+        push_processor_inbox(std::move(w));
+      else
+        to_output(std::move(w));
       continue;
     }
 
@@ -225,76 +236,77 @@ void Engine::input_loop() {
     std::string err;
     plugctl_status st = in.read(rr, err);
     switch (st) {
-      case PLUGCTL_OK: {
-        if (rr.batch == nullptr) {
-          core_logger()->error("{}: read returned OK without a batch (plugin bug)", in.where());
-          break;
-        }
-        error_backoff = opts_.connect_backoff;
-        std::shared_ptr<Batch> b(batch_of(rr.batch));
-        b->compact();
-        auto txn = std::make_shared<Txn>();
-        txn->token = rr.ack_token;
-        if (in.auto_replay()) txn->original = b;
-        {
-          std::lock_guard lock(mu_);
-          input_idle_ = false;
-          ++outstanding_;
-          stats_.max_outstanding = std::max<uint64_t>(stats_.max_outstanding, outstanding_);
-          ++stats_.batches_read;
-          stats_.messages_read += b->size();
-        }
-        Work w{std::move(b), txn};
-        if (!input_procs_.empty()) run_chain(input_procs_, own(w.batch));
-        if (w.batch->empty()) {
-          finish_txn(txn);  // empty, or all dropped on purpose by input processors
-          break;
-        }
-        if (!pipeline_procs_.empty()) push_processor_inbox(std::move(w));
-        else to_output(std::move(w));
+    case PLUGCTL_OK: {
+      if (rr.batch == nullptr) {
+        core_logger()->error("{}: read returned OK without a batch (plugin bug)", in.where());
         break;
       }
-      case PLUGCTL_AGAIN: {
-        // Nothing now: let a partial output batch go, and do not spin on a source that answers
-        // at once (wake early on acks, replays and stop).
-        std::unique_lock lock(mu_);
-        input_idle_ = true;
-        cv_.notify_all();
-        cv_.wait_for(lock, 1ms);
+      error_backoff = opts_.connect_backoff;
+      std::shared_ptr<Batch> b(batch_of(rr.batch));
+      b->compact();
+      auto txn = std::make_shared<Txn>();
+      txn->token = rr.ack_token;
+      if (in.auto_replay()) txn->original = b;
+      {
+        std::lock_guard lock(mu_);
+        input_idle_ = false;
+        ++outstanding_;
+        stats_.max_outstanding = std::max<uint64_t>(stats_.max_outstanding, outstanding_);
+        ++stats_.batches_read;
+        stats_.messages_read += b->size();
+      }
+      Work w{std::move(b), txn};
+      if (!input_procs_.empty()) run_chain(input_procs_, own(w.batch));
+      if (w.batch->empty()) {
+        finish_txn(txn); // empty, or all dropped on purpose by input processors
         break;
       }
-      case PLUGCTL_BACKOFF:
-        {
-          std::lock_guard lock(mu_);
-          input_idle_ = true;
-        }
-        cv_.notify_all();
-        sleep_for(std::chrono::nanoseconds(std::max<int64_t>(rr.backoff_ns, 1'000'000)));
-        break;
-      case PLUGCTL_NOT_CONNECTED:
-        in.log().warn("input lost its connection: {}", err.empty() ? "not connected" : err);
-        if (!connect_with_backoff([&](std::string& e) { return in.connect(e); }, in.where()))
-          eof = true;
-        break;
-      case PLUGCTL_END_OF_INPUT:
-        in.log().info("Input has ended");
+      if (!pipeline_procs_.empty())
+        push_processor_inbox(std::move(w));
+      else
+        to_output(std::move(w));
+      break;
+    }
+    case PLUGCTL_AGAIN: {
+      // Nothing now: let a partial output batch go, and do not spin on a source that answers
+      // at once (wake early on acks, replays and stop).
+      std::unique_lock lock(mu_);
+      input_idle_ = true;
+      cv_.notify_all();
+      cv_.wait_for(lock, 1ms);
+      break;
+    }
+    case PLUGCTL_BACKOFF: {
+      std::lock_guard lock(mu_);
+      input_idle_ = true;
+    }
+      cv_.notify_all();
+      sleep_for(std::chrono::nanoseconds(std::max<int64_t>(rr.backoff_ns, 1'000'000)));
+      break;
+    case PLUGCTL_NOT_CONNECTED:
+      in.log().warn("input lost its connection: {}", err.empty() ? "not connected" : err);
+      if (!connect_with_backoff([&](std::string& e) { return in.connect(e); }, in.where()))
         eof = true;
-        {
-          std::lock_guard lock(mu_);
-          reading_done_ = true;
-        }
-        cv_.notify_all();
-        break;
-      case PLUGCTL_FATAL:
-        fatal(in.where() + ": " + (err.empty() ? "fatal error" : err));
-        eof = true;
-        break;
-      default:
-        in.log().error("failed to read: {}; retrying in {}ms", err.empty() ? status_name(st) : err,
-                       error_backoff.count());
-        sleep_for(error_backoff);
-        error_backoff = std::min(error_backoff * 2, opts_.connect_backoff_max);
-        break;
+      break;
+    case PLUGCTL_END_OF_INPUT:
+      in.log().info("Input has ended");
+      eof = true;
+      {
+        std::lock_guard lock(mu_);
+        reading_done_ = true;
+      }
+      cv_.notify_all();
+      break;
+    case PLUGCTL_FATAL:
+      fatal(in.where() + ": " + (err.empty() ? "fatal error" : err));
+      eof = true;
+      break;
+    default:
+      in.log().error("failed to read: {}; retrying in {}ms", err.empty() ? status_name(st) : err,
+                     error_backoff.count());
+      sleep_for(error_backoff);
+      error_backoff = std::min(error_backoff * 2, opts_.connect_backoff_max);
+      break;
     }
     if (eof) {
       std::lock_guard lock(mu_);
@@ -376,7 +388,7 @@ void Engine::output_loop() {
   if (!connect_with_backoff([&](std::string& e) { return out.connect(e); }, out.where())) return;
   out.log().info("Output type {} is now active", out.type());
   const BatchPolicy policy = out.policy();
-  std::unique_ptr<WriteJob> partial;  // gathering messages under the batch policy
+  std::unique_ptr<WriteJob> partial; // gathering messages under the batch policy
   size_t partial_bytes = 0;
   Clock::time_point partial_since;
 
@@ -410,7 +422,8 @@ void Engine::output_loop() {
         bool upstream_idle = (reading_done_ || input_idle_) && proc_inbox_.empty() &&
                              proc_busy_ == 0 && out_inbox_.empty();
         if (slot && partial &&
-            (upstream_idle || (policy.period.count() > 0 && now - partial_since >= policy.period))) {
+            (upstream_idle ||
+             (policy.period.count() > 0 && now - partial_since >= policy.period))) {
           job = std::move(partial);
           partial_bytes = 0;
           break;
@@ -424,11 +437,12 @@ void Engine::output_loop() {
           return;
         auto until = now + 100ms;
         if (!retries_.empty()) until = std::min(until, retries_.front()->not_before);
-        if (partial && policy.period.count() > 0) until = std::min(until, partial_since + policy.period);
+        if (partial && policy.period.count() > 0)
+          until = std::min(until, partial_since + policy.period);
         cv_.wait_until(lock, until);
       }
     }
-    cv_.notify_all();  // an inbox slot was freed
+    cv_.notify_all(); // an inbox slot was freed
     if (job) {
       dispatch(std::move(job));
       continue;
@@ -462,8 +476,10 @@ void Engine::output_loop() {
       }
       partial_bytes += m.byte_size();
       partial->batch->messages.push_back(std::move(m));
-      if (!partial->parts.empty() && partial->parts.back().first == w.txn) ++partial->parts.back().second;
-      else partial->parts.emplace_back(w.txn, 1);
+      if (!partial->parts.empty() && partial->parts.back().first == w.txn)
+        ++partial->parts.back().second;
+      else
+        partial->parts.emplace_back(w.txn, 1);
       bool full = (policy.count > 0 && partial->batch->size() >= policy.count) ||
                   (policy.byte_size > 0 && partial_bytes >= policy.byte_size);
       if (full) {
@@ -496,7 +512,8 @@ void Engine::dispatch(std::unique_ptr<WriteJob> job) {
   }
   WriteJob* raw = job.release();
   std::string err;
-  plugctl_status st = output_->write_async(*raw->batch, &raw->results, &Engine::async_done, raw, err);
+  plugctl_status st =
+      output_->write_async(*raw->batch, &raw->results, &Engine::async_done, raw, err);
   if (st != PLUGCTL_OK) {
     std::unique_ptr<WriteJob> back(raw);
     plugctl_results results = std::move(back->results);
@@ -538,8 +555,9 @@ void Engine::complete(std::unique_ptr<WriteJob> job, plugctl_status headline,
   std::string first_error;
   if (headline != PLUGCTL_OK) {
     for (size_t i = 0; i < n; ++i) {
-      int32_t st = i < results.items.size() && results.items[i].status >= 0 ? results.items[i].status
-                                                                           : headline;
+      int32_t st = i < results.items.size() && results.items[i].status >= 0
+                       ? results.items[i].status
+                       : headline;
       if (st != PLUGCTL_OK) {
         ok[i] = 0;
         ++failed;
@@ -556,7 +574,8 @@ void Engine::complete(std::unique_ptr<WriteJob> job, plugctl_status headline,
       std::lock_guard lock(mu_);
       stats_.messages_written += n;
     }
-    for (auto& [txn, count] : job->parts) resolve(txn, count, 0, {});
+    for (auto& [txn, count] : job->parts)
+      resolve(txn, count, 0, {});
   } else {
     // Delivered messages resolve now; the failed ones are retried together.
     auto retry = std::make_unique<WriteJob>();
@@ -595,11 +614,12 @@ void Engine::complete(std::unique_ptr<WriteJob> job, plugctl_status headline,
         retries_.push_back(std::move(retry));
       }
       cv_.notify_all();
-      return;  // the slot passes to the retry
+      return; // the slot passes to the retry
     } else {
       output_->log().error("failed to write {} message(s) after {} attempt(s): {}; nacking", failed,
                            job->attempt + 1, first_error);
-      for (auto& [txn, count] : retry->parts) resolve(txn, 0, count, first_error);
+      for (auto& [txn, count] : retry->parts)
+        resolve(txn, 0, count, first_error);
     }
   }
   {
@@ -661,9 +681,11 @@ int Engine::run() {
   size_t writers = output_->is_async() ? 0 : output_->max_in_flight();
   threads_pool_.emplace_back([this] { input_loop(); });
   if (!pipeline_procs_.empty())
-    for (size_t i = 0; i < threads_; ++i) threads_pool_.emplace_back([this] { processor_loop(); });
+    for (size_t i = 0; i < threads_; ++i)
+      threads_pool_.emplace_back([this] { processor_loop(); });
   threads_pool_.emplace_back([this] { output_loop(); });
-  for (size_t i = 0; i < writers; ++i) threads_pool_.emplace_back([this] { writer_loop(); });
+  for (size_t i = 0; i < writers; ++i)
+    threads_pool_.emplace_back([this] { writer_loop(); });
 
   std::optional<Clock::time_point> deadline;
   {
@@ -691,20 +713,25 @@ int Engine::run() {
   cv_.notify_all();
   if (timed_out_) {
     // Threads may be blocked inside plugin calls that never return: leave them.
-    for (auto& t : threads_pool_) t.detach();
+    for (auto& t : threads_pool_)
+      t.detach();
     threads_pool_.clear();
     return 1;
   }
-  for (auto& t : threads_pool_) t.join();
+  for (auto& t : threads_pool_)
+    t.join();
   threads_pool_.clear();
   input_->close();
-  for (auto& p : input_procs_) p->close();
-  for (auto& p : pipeline_procs_) p->close();
-  for (auto& p : output_procs_) p->close();
+  for (auto& p : input_procs_)
+    p->close();
+  for (auto& p : pipeline_procs_)
+    p->close();
+  for (auto& p : output_procs_)
+    p->close();
   output_->close();
-  core_logger()->info("Pipeline has terminated: {} message(s) read, {} written", stats_.messages_read,
-                      stats_.messages_written);
+  core_logger()->info("Pipeline has terminated: {} message(s) read, {} written",
+                      stats_.messages_read, stats_.messages_written);
   return failed_ ? 1 : 0;
 }
 
-}  // namespace plugctl::core
+} // namespace plugctl::core

@@ -11,6 +11,9 @@
 //  - stop(): stop reading, drain within shutdown_timeout, then close.
 #pragma once
 
+#include "config/config.hpp"
+#include "pipeline/components.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -22,9 +25,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "config/config.hpp"
-#include "pipeline/components.hpp"
 
 namespace plugctl::core {
 
@@ -45,15 +45,15 @@ struct EngineStats {
   uint64_t batches_read = 0;
   uint64_t messages_read = 0;
   uint64_t messages_written = 0;
-  uint64_t write_failures = 0;  // failed message writes (each retry counts)
+  uint64_t write_failures = 0; // failed message writes (each retry counts)
   uint64_t acks = 0;
   uint64_t nacks = 0;
   uint64_t replays = 0;
-  uint64_t max_outstanding = 0;  // most unacknowledged transactions seen at once
+  uint64_t max_outstanding = 0; // most unacknowledged transactions seen at once
 };
 
 class Engine {
- public:
+public:
   // Builds every component (activating the plugins it needs). Throws std::runtime_error naming
   // the component when one cannot be created.
   Engine(const Config& cfg, const Registry& reg, EngineOptions opts = {});
@@ -72,7 +72,7 @@ class Engine {
   // The most transactions that can be unacknowledged at once with this config.
   size_t inflight_bound() const;
 
- private:
+private:
   struct Txn;
   struct Work;
   struct WriteJob;
@@ -94,7 +94,7 @@ class Engine {
   void finish_txn(const TxnPtr& txn);
   bool connect_with_backoff(const std::function<plugctl_status(std::string&)>& fn,
                             const std::string& what);
-  bool sleep_for(std::chrono::nanoseconds d);  // false when hard-stopped
+  bool sleep_for(std::chrono::nanoseconds d); // false when hard-stopped
   void fatal(const std::string& why);
 
   static void async_done(void* ctx, plugctl_status st, const char* msg, size_t len);
@@ -120,22 +120,22 @@ class Engine {
   size_t proc_inbox_cap_ = 1;
   std::deque<Work> out_inbox_;
   size_t out_inbox_cap_ = 1;
-  std::deque<TxnPtr> replays_;  // nacked transactions waiting for their replay time
+  std::deque<TxnPtr> replays_; // nacked transactions waiting for their replay time
   std::deque<std::unique_ptr<WriteJob>> retries_;
-  std::deque<std::unique_ptr<WriteJob>> write_queue_;  // for synchronous writer threads
-  size_t in_flight_ = 0;     // writes outstanding
-  size_t outstanding_ = 0;   // transactions unacknowledged
-  size_t proc_busy_ = 0;     // processor workers holding work
-  bool reading_done_ = false;  // the input reads no new data (EOF, stop or fatal)
-  bool input_idle_ = false;    // the input's last read found nothing (AGAIN/BACKOFF)
-  bool input_done_ = false;    // the input thread has finished (everything acknowledged)
+  std::deque<std::unique_ptr<WriteJob>> write_queue_; // for synchronous writer threads
+  size_t in_flight_ = 0;                              // writes outstanding
+  size_t outstanding_ = 0;                            // transactions unacknowledged
+  size_t proc_busy_ = 0;                              // processor workers holding work
+  bool reading_done_ = false; // the input reads no new data (EOF, stop or fatal)
+  bool input_idle_ = false;   // the input's last read found nothing (AGAIN/BACKOFF)
+  bool input_done_ = false;   // the input thread has finished (everything acknowledged)
   bool procs_done_ = false;
   bool output_done_ = false;
   std::string fatal_error_;
   EngineStats stats_;
-  std::mutex ack_mu_;  // serialises plugin ack calls with close
+  std::mutex ack_mu_; // serialises plugin ack calls with close
 
   std::vector<std::thread> threads_pool_;
 };
 
-}  // namespace plugctl::core
+} // namespace plugctl::core

@@ -2,14 +2,14 @@
 // plugins), keyed by kind and name, with its spec and where it came from.
 #pragma once
 
+#include "registry/spec.hpp"
+
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "registry/spec.hpp"
 
 struct plugctl_component;
 
@@ -26,12 +26,12 @@ struct ComponentEntry {
   std::string summary;
   std::string description;
   std::string categories;
-  std::string examples;  // YAML, "---" separated
+  std::string examples; // YAML, "---" separated
   Stability stability = Stability::Stable;
   uint64_t flags = 0;
-  std::string spec_json;  // as declared by the plugin
-  FieldSpec spec;         // parsed
-  const PluginRecord* plugin = nullptr;  // never null once registered
+  std::string spec_json;                // as declared by the plugin
+  FieldSpec spec;                       // parsed
+  const PluginRecord* plugin = nullptr; // never null once registered
   // The plugin's vtable (plugctl_input_vtable* ... by kind). Null until the plugin is loaded
   // in this process (components are first known from an out-of-process scan); the loader sets
   // it on activation, hence mutable.
@@ -41,18 +41,18 @@ struct ComponentEntry {
 enum class PluginStatus { Loaded, Failed };
 
 struct PluginRecord {
-  std::string name;     // from the manifest, or derived from the file name when it failed
-  std::string version;  // empty when unknown
+  std::string name;    // from the manifest, or derived from the file name when it failed
+  std::string version; // empty when unknown
   std::string vendor, license, description, homepage;
-  std::string abi;      // "1.0" built / required, e.g. "1.0"
-  std::string path;     // "<builtin>" for the core's own components
+  std::string abi;  // "1.0" built / required, e.g. "1.0"
+  std::string path; // "<builtin>" for the core's own components
   PluginStatus status = PluginStatus::Loaded;
-  std::string error;  // one line, when Failed
-  std::vector<std::string> component_names;  // "input/file", known even for some failures
+  std::string error;                        // one line, when Failed
+  std::vector<std::string> component_names; // "input/file", known even for some failures
 };
 
 class Registry {
- public:
+public:
   // Registers a plugin and its components. A component whose (kind, name) is already taken is
   // not registered; a warning naming both plugins is recorded and returned by warnings().
   // A component with a non-empty spec_json has `spec` (re)parsed from it; when that fails (the
@@ -72,11 +72,11 @@ class Registry {
   // plugin failed to load): "plugin kafka (/p/libplugctl-kafka.so) failed to load: ...".
   std::optional<std::string> unavailable_reason(ComponentKind kind, std::string_view name) const;
 
- private:
+private:
   std::vector<std::unique_ptr<PluginRecord>> plugins_;
   std::map<std::pair<ComponentKind, std::string>, std::unique_ptr<ComponentEntry>, std::less<>>
       components_;
   std::vector<std::string> warnings_;
 };
 
-}  // namespace plugctl::core
+} // namespace plugctl::core

@@ -13,8 +13,8 @@ namespace plugctl::core {
 
 enum class ComponentKind { Input, Output, Processor, Cache };
 
-std::string_view kind_name(ComponentKind k);                  // "input", "output", ...
-std::optional<ComponentKind> parse_kind(std::string_view s);  // inverse of kind_name
+std::string_view kind_name(ComponentKind k);                 // "input", "output", ...
+std::optional<ComponentKind> parse_kind(std::string_view s); // inverse of kind_name
 
 // Field value types, as written in the spec's "type".
 enum class FieldType {
@@ -37,11 +37,11 @@ std::string_view field_type_name(FieldType t);
 std::string_view field_kind_name(FieldKind k);
 
 struct FieldSpec {
-  std::string name;  // empty for the root
+  std::string name; // empty for the root
   FieldType type = FieldType::Object;
   FieldKind kind = FieldKind::Scalar;
   std::string description;
-  std::optional<boost::json::value> default_value;  // absent: required unless optional
+  std::optional<boost::json::value> default_value; // absent: required unless optional
   bool optional = false;
   bool advanced = false;
   bool secret = false;
@@ -49,8 +49,8 @@ struct FieldSpec {
   bool interpolated = false;
   std::string version;
   std::vector<boost::json::value> examples;
-  std::vector<std::string> options;  // allowed values (enums), empty when free
-  std::vector<FieldSpec> children;   // for type object
+  std::vector<std::string> options; // allowed values (enums), empty when free
+  std::vector<FieldSpec> children;  // for type object
 
   // A field that must be set by the user.
   bool required() const { return !default_value && !optional; }
@@ -76,8 +76,8 @@ std::optional<int64_t> parse_duration_ns(std::string_view s);
 
 // Additions to the contract above (config lint, defaults and `create` need them).
 
-std::optional<FieldType> parse_field_type(std::string_view s);  // inverse of field_type_name
-std::optional<FieldKind> parse_field_kind(std::string_view s);  // inverse of field_kind_name
+std::optional<FieldType> parse_field_type(std::string_view s); // inverse of field_type_name
+std::optional<FieldKind> parse_field_kind(std::string_view s); // inverse of field_kind_name
 
 // A duration config value: a JSON integer is nanoseconds, a string goes through
 // parse_duration_ns. Anything else (and "", which specs use as "disabled") is nullopt.
@@ -99,4 +99,4 @@ std::optional<std::string> check_json_value(const FieldSpec& spec, const boost::
 // like the SDK's `batching` (no default, every child defaulted) may be left out.
 std::optional<boost::json::value> implied_default(const FieldSpec& spec);
 
-}  // namespace plugctl::core
+} // namespace plugctl::core

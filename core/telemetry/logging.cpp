@@ -1,13 +1,12 @@
 #include "telemetry/logging.hpp"
 
-#include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/stdout_sinks.h>
+#include "config/config.hpp"
 
 #include <chrono>
 #include <ctime>
 #include <mutex>
-
-#include "config/config.hpp"
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/stdout_sinks.h>
 
 namespace plugctl::core {
 namespace {
@@ -17,13 +16,20 @@ constexpr char kSep = '\x1f';
 
 std::string_view level_word(spdlog::level::level_enum l) {
   switch (l) {
-    case spdlog::level::trace: return "trace";
-    case spdlog::level::debug: return "debug";
-    case spdlog::level::info: return "info";
-    case spdlog::level::warn: return "warn";
-    case spdlog::level::err: return "error";
-    case spdlog::level::critical: return "fatal";
-    default: return "info";
+  case spdlog::level::trace:
+    return "trace";
+  case spdlog::level::debug:
+    return "debug";
+  case spdlog::level::info:
+    return "info";
+  case spdlog::level::warn:
+    return "warn";
+  case spdlog::level::err:
+    return "error";
+  case spdlog::level::critical:
+    return "fatal";
+  default:
+    return "info";
   }
 }
 
@@ -49,19 +55,29 @@ void append_json_string(std::string& out, std::string_view v) {
   out.push_back('"');
   for (unsigned char c : v) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    default:
+      if (c < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      } else {
+        out.push_back(static_cast<char>(c));
+      }
     }
   }
   out.push_back('"');
@@ -80,7 +96,7 @@ std::string rfc3339(std::chrono::system_clock::time_point tp) {
 }
 
 class LineFormatter final : public spdlog::formatter {
- public:
+public:
   LineFormatter(bool json, bool timestamp, std::map<std::string, std::string> fields)
       : json_(json), timestamp_(timestamp), fields_(std::move(fields)) {}
 
@@ -145,7 +161,7 @@ class LineFormatter final : public spdlog::formatter {
     return std::make_unique<LineFormatter>(json_, timestamp_, fields_);
   }
 
- private:
+private:
   bool json_;
   bool timestamp_;
   std::map<std::string, std::string> fields_;
@@ -175,11 +191,12 @@ void install(bool json, bool timestamp, std::map<std::string, std::string> field
   s.core->flush_on(spdlog::level::warn);
 }
 
-}  // namespace
+} // namespace
 
 spdlog::level::level_enum parse_level(std::string_view level) {
   std::string l;
-  for (char c : level) l.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  for (char c : level)
+    l.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
   if (l == "OFF" || l == "NONE") return spdlog::level::off;
   if (l == "FATAL") return spdlog::level::critical;
   if (l == "ERROR") return spdlog::level::err;
@@ -218,4 +235,4 @@ std::shared_ptr<spdlog::logger> component_logger(std::string_view label, std::st
   return l;
 }
 
-}  // namespace plugctl::core
+} // namespace plugctl::core

@@ -2,10 +2,9 @@
 // carrying its label and config path.
 #pragma once
 
-#include <spdlog/spdlog.h>
-
 #include <map>
 #include <memory>
+#include <spdlog/spdlog.h>
 #include <string>
 #include <string_view>
 
@@ -25,4 +24,4 @@ std::shared_ptr<spdlog::logger> component_logger(std::string_view label, std::st
 
 spdlog::level::level_enum parse_level(std::string_view level);
 
-}  // namespace plugctl::core
+} // namespace plugctl::core

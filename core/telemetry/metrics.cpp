@@ -1,15 +1,14 @@
 #include "telemetry/metrics.hpp"
 
-#include <plugctl/plugctl.h>
-
 #include <mutex>
+#include <plugctl/plugctl.h>
 
 namespace plugctl::core {
 namespace {
 std::mutex g_mu;
-std::map<std::string, void*> g_families;  // name -> family of its first registered type
+std::map<std::string, void*> g_families; // name -> family of its first registered type
 std::map<std::string, int32_t> g_types;
-}  // namespace
+} // namespace
 
 prometheus::Registry& metrics_registry() {
   static prometheus::Registry r;
@@ -34,7 +33,7 @@ std::unique_ptr<MetricFamily> make_metric_family(int32_t type, const std::string
     if (!valid_metric_name(l)) return nullptr;
   std::lock_guard lock(g_mu);
   auto it = g_types.find(name);
-  if (it != g_types.end() && it->second != type) return nullptr;  // same name, other type
+  if (it != g_types.end() && it->second != type) return nullptr; // same name, other type
   auto f = std::make_unique<MetricFamily>();
   f->type = type;
   f->label_names = std::move(label_names);
@@ -43,20 +42,20 @@ std::unique_ptr<MetricFamily> make_metric_family(int32_t type, const std::string
   g_types[name] = type;
   auto& reg = metrics_registry();
   switch (type) {
-    case PLUGCTL_METRIC_COUNTER:
-      if (slot == nullptr) slot = &prometheus::BuildCounter().Name(name).Register(reg);
-      f->counter = static_cast<prometheus::Family<prometheus::Counter>*>(slot);
-      break;
-    case PLUGCTL_METRIC_GAUGE:
-      if (slot == nullptr) slot = &prometheus::BuildGauge().Name(name).Register(reg);
-      f->gauge = static_cast<prometheus::Family<prometheus::Gauge>*>(slot);
-      break;
-    case PLUGCTL_METRIC_TIMER:
-      if (slot == nullptr) slot = &prometheus::BuildHistogram().Name(name).Register(reg);
-      f->histogram = static_cast<prometheus::Family<prometheus::Histogram>*>(slot);
-      break;
-    default:
-      return nullptr;
+  case PLUGCTL_METRIC_COUNTER:
+    if (slot == nullptr) slot = &prometheus::BuildCounter().Name(name).Register(reg);
+    f->counter = static_cast<prometheus::Family<prometheus::Counter>*>(slot);
+    break;
+  case PLUGCTL_METRIC_GAUGE:
+    if (slot == nullptr) slot = &prometheus::BuildGauge().Name(name).Register(reg);
+    f->gauge = static_cast<prometheus::Family<prometheus::Gauge>*>(slot);
+    break;
+  case PLUGCTL_METRIC_TIMER:
+    if (slot == nullptr) slot = &prometheus::BuildHistogram().Name(name).Register(reg);
+    f->histogram = static_cast<prometheus::Family<prometheus::Histogram>*>(slot);
+    break;
+  default:
+    return nullptr;
   }
   return f;
 }
@@ -71,10 +70,10 @@ void MetricFamily::record(const std::vector<std::string>& values, double v) {
     gauge->Add(labels).Set(v);
   } else if (histogram != nullptr) {
     // Durations in nanoseconds, buckets from 10us to 10s.
-    static const prometheus::Histogram::BucketBoundaries kBuckets{
-        1e4, 1e5, 1e6, 5e6, 1e7, 5e7, 1e8, 5e8, 1e9, 1e10};
+    static const prometheus::Histogram::BucketBoundaries kBuckets{1e4, 1e5, 1e6, 5e6, 1e7,
+                                                                  5e7, 1e8, 5e8, 1e9, 1e10};
     histogram->Add(labels, kBuckets).Observe(v);
   }
 }
 
-}  // namespace plugctl::core
+} // namespace plugctl::core

@@ -2,14 +2,13 @@
 // host (metric_new) and the core records its standard per-component metrics here.
 #pragma once
 
+#include <map>
+#include <memory>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
-
-#include <map>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,7 +20,7 @@ prometheus::Registry& metrics_registry();
 struct MetricFamily {
   int32_t type = 0;
   std::vector<std::string> label_names;
-  std::map<std::string, std::string> const_labels;  // label, path
+  std::map<std::string, std::string> const_labels; // label, path
   prometheus::Family<prometheus::Counter>* counter = nullptr;
   prometheus::Family<prometheus::Gauge>* gauge = nullptr;
   prometheus::Family<prometheus::Histogram>* histogram = nullptr;
@@ -36,4 +35,4 @@ std::unique_ptr<MetricFamily> make_metric_family(int32_t type, const std::string
 
 bool valid_metric_name(std::string_view name);
 
-}  // namespace plugctl::core
+} // namespace plugctl::core

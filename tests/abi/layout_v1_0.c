@@ -1,8 +1,8 @@
 /* Compiled against abi/compat/v1.0 only: the layout every 1.0 plugin was built with. */
-#include <plugctl/plugctl.h>
-
 #include "layout.h"
 #include "layout_fields_v1_0.h"
+
+#include <plugctl/plugctl.h>
 
 #define ROW(T, F) {#T, #F, offsetof(T, F), sizeof(((T*)0)->F), sizeof(T)},
 static const plugctl_layout_row rows[] = {PLUGCTL_LAYOUT_FIELDS_V1_0(ROW)};

@@ -1,8 +1,8 @@
 // The built-in components through the binary: stdin scanners, stdout codecs, generate, drop,
 // log and sleep.
-#include <gtest/gtest.h>
-
 #include "support/support.hpp"
+
+#include <gtest/gtest.h>
 
 namespace plugctl::test {
 namespace {
@@ -14,20 +14,19 @@ Exec run_yaml(const std::string& yaml, const std::string& input = "") {
 }
 
 TEST(Builtins, StdinCustomDelimiterAndStdoutDelimiterCodec) {
-  auto e = run_yaml(
-      "input:\n  stdin:\n    scanner:\n      lines:\n        custom_delimiter: \"||\"\n"
-      "output:\n  stdout:\n    codec: \"delimiter:,\"\n",
-      "a||bb||ccc||tail");
+  auto e =
+      run_yaml("input:\n  stdin:\n    scanner:\n      lines:\n        custom_delimiter: \"||\"\n"
+               "output:\n  stdout:\n    codec: \"delimiter:,\"\n",
+               "a||bb||ccc||tail");
   EXPECT_EQ(e.exit_code, 0) << e.err;
   EXPECT_EQ(e.out, "a,bb,ccc,tail,");
 }
 
 TEST(Builtins, StdinLongLinesAreSplitAndFlaggedNotDropped) {
   std::string longline(25, 'z');
-  auto e = run_yaml(
-      "input:\n  stdin:\n    scanner:\n      lines:\n        max_buffer_size: 10\n"
-      "output:\n  stdout: {}\n",
-      "short\n" + longline + "\nafter\n");
+  auto e = run_yaml("input:\n  stdin:\n    scanner:\n      lines:\n        max_buffer_size: 10\n"
+                    "output:\n  stdout: {}\n",
+                    "short\n" + longline + "\nafter\n");
   EXPECT_EQ(e.exit_code, 0) << e.err;
   EXPECT_EQ(e.out, "short\nzzzzzzzzzz\nzzzzzzzzzz\nzzzzz\nafter\n");
 }
@@ -68,10 +67,11 @@ TEST(Builtins, DropAcknowledgesEverything) {
 }
 
 TEST(Builtins, LogProcessorLogsAtItsLevelAndPassesMessagesOn) {
-  auto e = run_yaml("input:\n  stdin: {}\npipeline:\n  processors:\n    - label: audit\n      log:\n"
-                    "        level: WARN\n        message: seen one\noutput:\n  stdout: {}\n"
-                    "logger:\n  level: WARN\n  add_timestamp: false\n",
-                    "x\ny\n");
+  auto e =
+      run_yaml("input:\n  stdin: {}\npipeline:\n  processors:\n    - label: audit\n      log:\n"
+               "        level: WARN\n        message: seen one\noutput:\n  stdout: {}\n"
+               "logger:\n  level: WARN\n  add_timestamp: false\n",
+               "x\ny\n");
   EXPECT_EQ(e.exit_code, 0) << e.err;
   EXPECT_EQ(e.out, "x\ny\n");
   size_t n = 0;
@@ -84,10 +84,11 @@ TEST(Builtins, LogProcessorLogsAtItsLevelAndPassesMessagesOn) {
 }
 
 TEST(Builtins, LoggerLevelFiltersAndJsonFormat) {
-  auto e = run_yaml("input:\n  stdin: {}\npipeline:\n  processors:\n    - log:\n        level: DEBUG\n"
-                    "        message: hidden\noutput:\n  stdout: {}\nlogger:\n  level: INFO\n"
-                    "  format: json\n",
-                    "x\n");
+  auto e =
+      run_yaml("input:\n  stdin: {}\npipeline:\n  processors:\n    - log:\n        level: DEBUG\n"
+               "        message: hidden\noutput:\n  stdout: {}\nlogger:\n  level: INFO\n"
+               "  format: json\n",
+               "x\n");
   EXPECT_EQ(e.exit_code, 0);
   EXPECT_EQ(e.err.find("hidden"), std::string::npos);
   EXPECT_NE(e.err.find("{\"time\":"), std::string::npos) << e.err;
@@ -106,5 +107,5 @@ TEST(Builtins, SleepDelaysEachBatch) {
   EXPECT_GE(took, std::chrono::milliseconds(150));
 }
 
-}  // namespace
-}  // namespace plugctl::test
+} // namespace
+} // namespace plugctl::test

@@ -1,9 +1,8 @@
 // The plugctl binary as a user runs it: commands, exit codes, help, lint output, signals.
-#include <gtest/gtest.h>
+#include "support/support.hpp"
 
 #include <boost/json.hpp>
-
-#include "support/support.hpp"
+#include <gtest/gtest.h>
 
 namespace plugctl::test {
 namespace {
@@ -31,7 +30,8 @@ TEST(Cli, EveryCommandHasHelp) {
 
 TEST(Cli, NoConfigRunsStdinToStdout) {
   std::string input;
-  for (int i = 0; i < 10000; ++i) input += "line " + std::to_string(i) + "\n";
+  for (int i = 0; i < 10000; ++i)
+    input += "line " + std::to_string(i) + "\n";
   auto e = run_plugctl("", input);
   EXPECT_EQ(e.exit_code, 0) << e.err;
   EXPECT_EQ(e.out, input);
@@ -95,11 +95,12 @@ TEST(Cli, LintExitCodesAndMessages) {
   EXPECT_EQ(good.out, "");
   auto bad = run_plugctl("lint " + tmp.file("bad.yaml"));
   EXPECT_EQ(bad.exit_code, 1);
-  EXPECT_EQ(bad.out, tmp.file("bad.yaml") + ":3:12: input.generate.count: expected int, got 'many'\n" +
-                         tmp.file("bad.yaml") +
-                         ":4:5: input.generate: unknown field 'intervl' (did you mean 'interval'?)\n" +
-                         tmp.file("bad.yaml") +
-                         ":6:3: output: unknown output type 'stdot' (did you mean 'stdout'?)\n");
+  EXPECT_EQ(bad.out,
+            tmp.file("bad.yaml") + ":3:12: input.generate.count: expected int, got 'many'\n" +
+                tmp.file("bad.yaml") +
+                ":4:5: input.generate: unknown field 'intervl' (did you mean 'interval'?)\n" +
+                tmp.file("bad.yaml") +
+                ":6:3: output: unknown output type 'stdot' (did you mean 'stdout'?)\n");
   auto missing = run_plugctl("lint " + tmp.file("nope.yaml"));
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_EQ(missing.out, tmp.file("nope.yaml") + ": cannot read: No such file or directory\n");
@@ -154,9 +155,10 @@ TEST(Cli, CreatePrintsASkeletonThatLintsClean) {
 
 TEST(Cli, EnvironmentInterpolation) {
   TempDir tmp;
-  write_file(tmp.file("c.yaml"),
-             "input:\n  generate:\n    payload: ${GREETING:hello}\n    count: ${N}\n    interval: 0s\n"
-             "output:\n  stdout: {}\n");
+  write_file(
+      tmp.file("c.yaml"),
+      "input:\n  generate:\n    payload: ${GREETING:hello}\n    count: ${N}\n    interval: 0s\n"
+      "output:\n  stdout: {}\n");
   auto e = run_plugctl("run " + tmp.file("c.yaml"), "", "N=2");
   EXPECT_EQ(e.exit_code, 0) << e.err;
   EXPECT_EQ(e.out, "hello\nhello\n");
@@ -166,5 +168,5 @@ TEST(Cli, EnvironmentInterpolation) {
       << unset.out;
 }
 
-}  // namespace
-}  // namespace plugctl::test
+} // namespace
+} // namespace plugctl::test

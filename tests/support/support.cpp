@@ -1,31 +1,40 @@
 #include "support/support.hpp"
 
-#include <gtest/gtest.h>
-#include <plugctl/sdk.hpp>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "loader/loader.hpp"
 
 #include <atomic>
 #include <fstream>
+#include <gtest/gtest.h>
+#include <plugctl/sdk.hpp>
 #include <random>
 #include <sstream>
+#include <sys/wait.h>
 #include <thread>
-
-#include "loader/loader.hpp"
+#include <unistd.h>
 
 namespace plugctl::test {
 namespace fs = std::filesystem;
 
-std::string build_dir() { return PLUGCTL_BUILD_DIR; }
-std::string source_dir() { return PLUGCTL_SOURCE_DIR; }
-std::string plugin_dir() { return build_dir() + "/plugins"; }
-std::string test_plugin_dir() { return PLUGCTL_TEST_PLUGIN_DIR; }
-std::string plugctl_binary() { return build_dir() + "/plugctl"; }
+std::string build_dir() {
+  return PLUGCTL_BUILD_DIR;
+}
+std::string source_dir() {
+  return PLUGCTL_SOURCE_DIR;
+}
+std::string plugin_dir() {
+  return build_dir() + "/plugins";
+}
+std::string test_plugin_dir() {
+  return PLUGCTL_TEST_PLUGIN_DIR;
+}
+std::string plugctl_binary() {
+  return build_dir() + "/plugctl";
+}
 
 TempDir::TempDir() {
   std::random_device rd;
-  path_ = fs::temp_directory_path() / ("plugctl-test-" + std::to_string(getpid()) + "-" +
-                                       std::to_string(rd()));
+  path_ = fs::temp_directory_path() /
+          ("plugctl-test-" + std::to_string(getpid()) + "-" + std::to_string(rd()));
   fs::create_directories(path_);
 }
 TempDir::~TempDir() {
@@ -47,7 +56,8 @@ std::vector<std::string> read_lines(const std::string& path) {
   std::vector<std::string> out;
   std::ifstream f(path);
   std::string line;
-  while (std::getline(f, line)) out.push_back(line);
+  while (std::getline(f, line))
+    out.push_back(line);
   return out;
 }
 
@@ -64,7 +74,8 @@ core::Registry make_registry(const std::vector<std::string>& dirs, bool isolate)
 core::Config parse_config(const std::string& yaml, const core::Registry& reg) {
   core::LoadResult r = core::load_config_string(yaml, "test.yaml", reg);
   std::string errors;
-  for (const auto& e : r.errors) errors += e.format() + "\n";
+  for (const auto& e : r.errors)
+    errors += e.format() + "\n";
   EXPECT_TRUE(r.errors.empty()) << errors << "in:\n" << yaml;
   if (!r.config) throw std::runtime_error("config did not load: " + errors);
   return *r.config;
@@ -157,7 +168,7 @@ std::map<std::string, std::unique_ptr<Channel>>& channels() {
   static std::map<std::string, std::unique_ptr<Channel>> c;
   return c;
 }
-}  // namespace
+} // namespace
 
 Channel& channel(const std::string& name) {
   std::lock_guard lock(g_channels_mu);
@@ -174,9 +185,10 @@ namespace {
 
 // Input test_feed: emits the channel's payloads in batches; replays nacked batches itself.
 class TestFeed final : public sdk::Input {
- public:
+public:
   TestFeed(const sdk::Context&, const sdk::Config& cfg)
-      : ch_(channel(cfg.string("channel"))), batch_size_(static_cast<size_t>(cfg.integer("batch_size"))) {}
+      : ch_(channel(cfg.string("channel"))),
+        batch_size_(static_cast<size_t>(cfg.integer("batch_size"))) {}
 
   plugctl_status read(sdk::ReadResult& out) override {
     std::lock_guard lock(mu_);
@@ -199,7 +211,8 @@ class TestFeed final : public sdk::Input {
       for (size_t i = range.first; i < range.second; ++i) {
         auto m = b.push(ch_.payloads[i]);
         if (i < ch_.metadata.size())
-          for (const auto& [k, v] : ch_.metadata[i]) m.set_meta(k, v);
+          for (const auto& [k, v] : ch_.metadata[i])
+            m.set_meta(k, v);
       }
     }
     uint64_t token = ++last_token_;
@@ -235,7 +248,7 @@ class TestFeed final : public sdk::Input {
     }
   }
 
- private:
+private:
   Channel& ch_;
   size_t batch_size_;
   std::mutex mu_;
@@ -245,15 +258,15 @@ class TestFeed final : public sdk::Input {
   std::vector<std::pair<size_t, size_t>> redo_;
 };
 
-PLUGCTL_REGISTER_INPUT(TestFeed, .name = "test_feed", .summary = "Test input (test binary only).",
-                       .spec = sdk::Spec()
-                                   .field(sdk::Field::string("channel", "Channel name."))
-                                   .field(sdk::Field::integer("batch_size", "Messages per batch.")
-                                              .default_value(1)));
+PLUGCTL_REGISTER_INPUT(
+    TestFeed, .name = "test_feed", .summary = "Test input (test binary only).",
+    .spec = sdk::Spec()
+                .field(sdk::Field::string("channel", "Channel name."))
+                .field(sdk::Field::integer("batch_size", "Messages per batch.").default_value(1)));
 
 // Output test_capture: records into the channel; fails the next `fail_writes` calls.
 class TestCapture final : public sdk::Output {
- public:
+public:
   TestCapture(const sdk::Context&, const sdk::Config& cfg) : ch_(channel(cfg.string("channel"))) {
     if (cfg.has("fail_payload")) fail_payload_ = cfg.string("fail_payload");
   }
@@ -308,7 +321,7 @@ class TestCapture final : public sdk::Output {
     return headline;
   }
 
- private:
+private:
   Channel& ch_;
   std::string fail_payload_;
   std::atomic<size_t> concurrent_{0};
@@ -328,14 +341,14 @@ PLUGCTL_REGISTER_OUTPUT(TestCapture, .name = "test_capture",
 // Processor test_fail: flags messages whose payload contains `fail_on` (the SDK's
 // MessageProcessor turns the exception into the message's error flag).
 class TestFail final : public sdk::MessageProcessor {
- public:
+public:
   TestFail(const sdk::Context&, const sdk::Config& cfg) : fail_on_(cfg.string("fail_on")) {}
   void process_message(const sdk::MessageRef& m) override {
     if (m.payload().find(fail_on_) != std::string_view::npos)
       throw sdk::Error("test_fail: payload contains '" + fail_on_ + "'");
   }
 
- private:
+private:
   std::string fail_on_;
 };
 PLUGCTL_REGISTER_PROCESSOR(TestFail, .name = "test_fail", .summary = "Test processor.",
@@ -344,7 +357,7 @@ PLUGCTL_REGISTER_PROCESSOR(TestFail, .name = "test_fail", .summary = "Test proce
 // Processor test_filter: drops messages whose payload contains `drop`, and fails the whole
 // batch when one contains `fail_batch`.
 class TestFilter final : public sdk::Processor {
- public:
+public:
   TestFilter(const sdk::Context&, const sdk::Config& cfg)
       : drop_(cfg.string("drop")), fail_batch_(cfg.string("fail_batch")) {}
   void process(sdk::Batch& in, sdk::Batch& out) override {
@@ -352,17 +365,18 @@ class TestFilter final : public sdk::Processor {
       if (!fail_batch_.empty() && in[i].payload().find(fail_batch_) != std::string_view::npos)
         throw sdk::Error("test_filter: batch refused");
     for (size_t i = 0; i < in.size(); ++i)
-      if (drop_.empty() || in[i].payload().find(drop_) == std::string_view::npos) out.push(in.take(i));
+      if (drop_.empty() || in[i].payload().find(drop_) == std::string_view::npos)
+        out.push(in.take(i));
   }
 
- private:
+private:
   std::string drop_, fail_batch_;
 };
-PLUGCTL_REGISTER_PROCESSOR(TestFilter, .name = "test_filter", .summary = "Test processor.",
-                           .spec = sdk::Spec()
-                                       .field(sdk::Field::string("drop", "Substring.").default_value(""))
-                                       .field(sdk::Field::string("fail_batch", "Substring.")
-                                                  .default_value("")));
+PLUGCTL_REGISTER_PROCESSOR(
+    TestFilter, .name = "test_filter", .summary = "Test processor.",
+    .spec = sdk::Spec()
+                .field(sdk::Field::string("drop", "Substring.").default_value(""))
+                .field(sdk::Field::string("fail_batch", "Substring.").default_value("")));
 
-}  // namespace
-}  // namespace plugctl::test
+} // namespace
+} // namespace plugctl::test

@@ -5,6 +5,10 @@
 // They exist only in the test binary (registered with the core's built-ins).
 #pragma once
 
+#include "config/config.hpp"
+#include "pipeline/engine.hpp"
+#include "registry/registry.hpp"
+
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -14,20 +18,16 @@
 #include <string>
 #include <vector>
 
-#include "config/config.hpp"
-#include "pipeline/engine.hpp"
-#include "registry/registry.hpp"
-
 namespace plugctl::test {
 
 std::string build_dir();
 std::string source_dir();
-std::string plugin_dir();       // build/plugins
-std::string test_plugin_dir();  // build/test-plugins
-std::string plugctl_binary();   // build/plugctl
+std::string plugin_dir();      // build/plugins
+std::string test_plugin_dir(); // build/test-plugins
+std::string plugctl_binary();  // build/plugctl
 
 class TempDir {
- public:
+public:
   TempDir();
   ~TempDir();
   TempDir(const TempDir&) = delete;
@@ -35,7 +35,7 @@ class TempDir {
   const std::filesystem::path& path() const { return path_; }
   std::string file(const std::string& name) const { return (path_ / name).string(); }
 
- private:
+private:
   std::filesystem::path path_;
 };
 
@@ -81,17 +81,17 @@ struct Channel {
   std::mutex mu;
   // test_feed
   std::vector<std::string> payloads;
-  std::vector<std::map<std::string, std::string>> metadata;  // optional, per payload
-  std::vector<std::string> acks;   // "ok <first>-<last>" / "nack <first>-<last> <reason>"
+  std::vector<std::map<std::string, std::string>> metadata; // optional, per payload
+  std::vector<std::string> acks; // "ok <first>-<last>" / "nack <first>-<last> <reason>"
   size_t max_outstanding = 0;
   // test_capture
   std::vector<std::string> received;
   std::vector<std::map<std::string, std::string>> received_meta;
-  std::vector<std::string> received_errors;  // error flag text ("" when none)
-  std::vector<size_t> batch_sizes;           // size of each successful write
-  int fail_writes = 0;                       // the next N write calls fail
-  int fail_payload_times = -1;               // fail_payload refusals left (-1: always)
-  int delay_ms = 0;                          // sleep in each write
+  std::vector<std::string> received_errors; // error flag text ("" when none)
+  std::vector<size_t> batch_sizes;          // size of each successful write
+  int fail_writes = 0;                      // the next N write calls fail
+  int fail_payload_times = -1;              // fail_payload refusals left (-1: always)
+  int delay_ms = 0;                         // sleep in each write
   size_t max_concurrent = 0;
   // Both sides in one order: "recv <payload>" and "ack ok <first>-<last>" / "ack nack ...".
   std::vector<std::string> events;
@@ -103,4 +103,4 @@ struct Channel {
 Channel& channel(const std::string& name);
 void reset_channel(const std::string& name);
 
-}  // namespace plugctl::test
+} // namespace plugctl::test

@@ -1,13 +1,12 @@
 // ABI stability: the frozen 1.0 layout is a prefix of the current one; the host fills every
 // slot it declares; manifests are validated as untrusted input and grow safely.
-#include <gtest/gtest.h>
-
-#include <cstring>
-#include <vector>
-
 #include "abi/layout.h"
 #include "host/host.hpp"
 #include "loader/manifest.hpp"
+
+#include <cstring>
+#include <gtest/gtest.h>
+#include <vector>
 
 namespace plugctl::test {
 namespace {
@@ -23,7 +22,8 @@ TEST(Abi, Frozen10LayoutIsAPrefixOfTheCurrentOne) {
     const auto& a = v10[i];
     const plugctl_layout_row* b = nullptr;
     for (size_t j = 0; j < ncur; ++j)
-      if (std::strcmp(cur[j].type, a.type) == 0 && std::strcmp(cur[j].field, a.field) == 0) b = &cur[j];
+      if (std::strcmp(cur[j].type, a.type) == 0 && std::strcmp(cur[j].field, a.field) == 0)
+        b = &cur[j];
     ASSERT_NE(b, nullptr) << a.type << "." << a.field << " was removed";
     EXPECT_EQ(b->offset, a.offset) << a.type << "." << a.field << " moved";
     EXPECT_EQ(b->size, a.size) << a.type << "." << a.field << " changed size";
@@ -38,7 +38,8 @@ TEST(Abi, HostFillsEverySlotItDeclares) {
   EXPECT_EQ(h->abi_minor, static_cast<uint32_t>(PLUGCTL_ABI_MINOR));
   // Every function pointer after the header is set.
   const char* base = reinterpret_cast<const char*>(h);
-  for (size_t off = offsetof(plugctl_host, err_set); off < sizeof(plugctl_host); off += sizeof(void*)) {
+  for (size_t off = offsetof(plugctl_host, err_set); off < sizeof(plugctl_host);
+       off += sizeof(void*)) {
     void* fn = nullptr;
     std::memcpy(&fn, base + off, sizeof fn);
     EXPECT_NE(fn, nullptr) << "host slot at offset " << off << " is NULL";
@@ -48,12 +49,13 @@ TEST(Abi, HostFillsEverySlotItDeclares) {
 // A manifest built by hand, as a plugin in any language would.
 struct FakePlugin {
   plugctl_processor_vtable vt{};
-  std::vector<char> component_mem;  // room for a component struct larger than ours
+  std::vector<char> component_mem; // room for a component struct larger than ours
   plugctl_component* component = nullptr;
   const plugctl_component* list[1] = {nullptr};
   plugctl_manifest manifest{};
 
-  static plugctl_status create(const plugctl_ctx*, const plugctl_config*, void** out, plugctl_err*) {
+  static plugctl_status create(const plugctl_ctx*, const plugctl_config*, void** out,
+                               plugctl_err*) {
     *out = nullptr;
     return PLUGCTL_OK;
   }
@@ -99,7 +101,7 @@ TEST(Abi, ValidManifestIsCopied) {
 }
 
 TEST(Abi, ComponentStructFromALaterMinorIsAccepted) {
-  FakePlugin p(64);  // 64 bytes of fields this host does not know
+  FakePlugin p(64); // 64 bytes of fields this host does not know
   auto m = core::copy_manifest(&p.manifest, "x");
   ASSERT_EQ(m.components.size(), 1u);
   EXPECT_EQ(m.components[0].summary, "A fake.");
@@ -116,7 +118,8 @@ TEST(Abi, MalformedManifestsAreRefusedWithTheReason) {
   {
     FakePlugin p;
     p.manifest.struct_size = 8;
-    EXPECT_EQ(error_of(&p.manifest), "invalid manifest: struct_size 8 is smaller than ABI 1.0's 80");
+    EXPECT_EQ(error_of(&p.manifest),
+              "invalid manifest: struct_size 8 is smaller than ABI 1.0's 80");
   }
   {
     FakePlugin p;
@@ -139,8 +142,7 @@ TEST(Abi, MalformedManifestsAreRefusedWithTheReason) {
   {
     FakePlugin p;
     p.manifest.components = nullptr;
-    EXPECT_EQ(error_of(&p.manifest),
-              "invalid manifest: components is NULL with n_components 1");
+    EXPECT_EQ(error_of(&p.manifest), "invalid manifest: components is NULL with n_components 1");
   }
   {
     FakePlugin p;
@@ -163,5 +165,5 @@ TEST(Abi, MalformedManifestsAreRefusedWithTheReason) {
   }
 }
 
-}  // namespace
-}  // namespace plugctl::test
+} // namespace
+} // namespace plugctl::test

@@ -1,19 +1,22 @@
 // The host services table as a plugin sees it: config getters, messages, batches, zero-copy
 // owners, buffers, write results, interpolation and metrics.
-#include <gtest/gtest.h>
+#include "host/host.hpp"
+#include "telemetry/metrics.hpp"
 
 #include <atomic>
 #include <cstring>
-
-#include "host/host.hpp"
-#include "telemetry/metrics.hpp"
+#include <gtest/gtest.h>
 
 namespace plugctl::test {
 namespace {
 
-const plugctl_host& H() { return *core::host_table(); }
+const plugctl_host& H() {
+  return *core::host_table();
+}
 
-std::string S(plugctl_bytes b) { return std::string(b.ptr, b.len); }
+std::string S(plugctl_bytes b) {
+  return std::string(b.ptr, b.len);
+}
 
 TEST(Host, ConfigGettersByJsonPointer) {
   auto v = boost::json::parse(
@@ -186,7 +189,7 @@ TEST(Host, MetricsAreRecordedInTheRegistry) {
   plugctl_bytes vals[1] = {{"t1", 2}};
   H().metric_record(c, vals, 1, 3);
   H().metric_record(c, vals, 1, 2);
-  H().metric_record(c, vals, 0, 100);  // wrong label count: ignored
+  H().metric_record(c, vals, 0, 100); // wrong label count: ignored
   EXPECT_EQ(H().metric_new(&ctx, PLUGCTL_METRIC_GAUGE, "test_host_sent", 14, names, 1), nullptr)
       << "one name, one type";
   EXPECT_EQ(H().metric_new(&ctx, PLUGCTL_METRIC_COUNTER, "Bad-Name", 8, nullptr, 0), nullptr);
@@ -195,12 +198,13 @@ TEST(Host, MetricsAreRecordedInTheRegistry) {
     if (fam.name != "test_host_sent") continue;
     for (const auto& m : fam.metric) {
       bool match = false;
-      for (const auto& l : m.label) match |= l.name == "topic" && l.value == "t1";
+      for (const auto& l : m.label)
+        match |= l.name == "topic" && l.value == "t1";
       if (match) value = m.counter.value;
     }
   }
   EXPECT_EQ(value, 5.0);
 }
 
-}  // namespace
-}  // namespace plugctl::test
+} // namespace
+} // namespace plugctl::test

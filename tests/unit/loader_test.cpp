@@ -1,13 +1,12 @@
 // Loader: discovery order, one-line failure reasons for broken plugins, isolation of crashes,
 // duplicate components, plain-C and frozen-1.0 plugins, and configs that use a failed plugin.
-#include <gtest/gtest.h>
-
-#include <fstream>
-#include <map>
-#include <sstream>
-
 #include "loader/loader.hpp"
 #include "support/support.hpp"
+
+#include <fstream>
+#include <gtest/gtest.h>
+#include <map>
+#include <sstream>
 
 namespace plugctl::test {
 namespace {
@@ -27,7 +26,7 @@ core::Registry& broken_registry() {
 
 struct Broken {
   std::string name;
-  std::string reason;  // the exact one-line reason
+  std::string reason; // the exact one-line reason
 };
 
 TEST(Loader, EachBrokenPluginFailsAloneWithItsPathAndReason) {
@@ -105,7 +104,8 @@ TEST(Loader, SearchOrderIsFlagsThenEnvThenNextToTheBinary) {
   o.exe = "/opt/plugctl/bin/plugctl";
   auto dirs = core::search_dirs(o);
   std::vector<std::string> got;
-  for (const auto& d : dirs) got.push_back(d.string());
+  for (const auto& d : dirs)
+    got.push_back(d.string());
   EXPECT_EQ(got, (std::vector<std::string>{"/a", "/b", "/c", "/d", "/opt/plugctl/bin/plugins",
                                            "/opt/plugctl/lib/plugctl/plugins"}));
 }
@@ -120,7 +120,8 @@ TEST(Loader, EnvironmentPathIsSearched) {
 TEST(Loader, AFileFoundTwiceLoadsOnce) {
   auto reg = make_registry({test_plugin_dir(), test_plugin_dir()});
   int c = 0;
-  for (const auto& p : reg.plugins()) c += p->name == "c" ? 1 : 0;
+  for (const auto& p : reg.plugins())
+    c += p->name == "c" ? 1 : 0;
   EXPECT_EQ(c, 1);
   EXPECT_TRUE(reg.warnings().empty());
 }
@@ -143,11 +144,13 @@ TEST(Loader, PlainCPluginRunsEndToEnd) {
   std::string out = tmp.file("out.txt");
   auto r = run_config("input:\n  c_counter:\n    count: 25\n    batch_size: 4\n"
                       "pipeline:\n  threads: 1\n  processors:\n    - c_upper: {}\n"
-                      "output:\n  c_memory:\n    path: " + out + "\n",
+                      "output:\n  c_memory:\n    path: " +
+                          out + "\n",
                       reg);
   EXPECT_EQ(r.exit_code, 0);
   std::string expect;
-  for (int i = 0; i < 25; ++i) expect += "MSG-" + std::to_string(i) + "\n";
+  for (int i = 0; i < 25; ++i)
+    expect += "MSG-" + std::to_string(i) + "\n";
   EXPECT_EQ(read_file(out), expect);
   EXPECT_EQ(r.stats.acks, 7u);
 }
@@ -161,7 +164,8 @@ TEST(Loader, PluginBuiltAgainstFrozen10HeaderRuns) {
   std::string out = tmp.file("out.txt");
   auto r = run_config("input:\n  c_counter10:\n    count: 10\n"
                       "pipeline:\n  threads: 1\n  processors:\n    - c_upper10: {}\n"
-                      "output:\n  c_memory10:\n    path: " + out + "\n",
+                      "output:\n  c_memory10:\n    path: " +
+                          out + "\n",
                       reg);
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(read_lines(out).size(), 10u);
@@ -174,13 +178,15 @@ TEST(Loader, TestkitPluginsProveDeliveryAcrossTheABI) {
   static auto reg = make_registry({test_plugin_dir()});
   TempDir tmp;
   std::string rec = tmp.file("record.txt");
-  auto r = run_config("input:\n  recorder:\n    count: 300\n    batch_size: 10\n    record_path: " +
-                          rec + "\noutput:\n  flaky:\n    fail_first: 8\n    max_in_flight: 2\n"
-                                "    record_path: " + rec + "\n",
-                      reg);
+  auto r = run_config(
+      "input:\n  recorder:\n    count: 300\n    batch_size: 10\n    record_path: " + rec +
+          "\noutput:\n  flaky:\n    fail_first: 8\n    max_in_flight: 2\n"
+          "    record_path: " +
+          rec + "\n",
+      reg);
   EXPECT_EQ(r.exit_code, 0);
   std::map<std::string, int> written;
-  std::map<std::string, std::pair<int, int>> ranges;  // token -> first,last
+  std::map<std::string, std::pair<int, int>> ranges; // token -> first,last
   int acks_ok = 0, nacks = 0;
   for (const auto& line : read_lines(rec)) {
     std::istringstream in(line);
@@ -216,7 +222,8 @@ TEST(Loader, TestkitPluginsProveDeliveryAcrossTheABI) {
       EXPECT_LE(n, 2) << line;
     }
   }
-  for (int i = 0; i < 300; ++i) EXPECT_GE(written[std::to_string(i)], 1) << "lost " << i;
+  for (int i = 0; i < 300; ++i)
+    EXPECT_GE(written[std::to_string(i)], 1) << "lost " << i;
   EXPECT_GE(nacks, 1);
   EXPECT_EQ(acks_ok, 30);
 }
@@ -240,5 +247,5 @@ TEST(Loader, EveryRegistryActivatesAPluginLoadedOnce) {
   EXPECT_NE(counter->vtable, nullptr);
 }
 
-}  // namespace
-}  // namespace plugctl::test
+} // namespace
+} // namespace plugctl::test

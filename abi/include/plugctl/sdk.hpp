@@ -18,8 +18,6 @@
 #ifndef PLUGCTL_SDK_HPP
 #define PLUGCTL_SDK_HPP
 
-#include <plugctl/plugctl.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -27,6 +25,7 @@
 #include <initializer_list>
 #include <memory>
 #include <optional>
+#include <plugctl/plugctl.h>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -60,27 +59,35 @@ inline uint32_t& negotiated_minor_slot() {
   static uint32_t minor = 0;
   return minor;
 }
-}  // namespace detail
+} // namespace detail
 
 // The host services table. Valid after the entry point ran (or set_host for built-ins).
-inline const plugctl_host& host() { return *detail::host_slot(); }
-inline void set_host(const plugctl_host* host) { detail::host_slot() = host; }
+inline const plugctl_host& host() {
+  return *detail::host_slot();
+}
+inline void set_host(const plugctl_host* host) {
+  detail::host_slot() = host;
+}
 // min(host minor, PLUGCTL_ABI_MINOR): slots after it must not be used.
-inline uint32_t negotiated_minor() { return detail::negotiated_minor_slot(); }
+inline uint32_t negotiated_minor() {
+  return detail::negotiated_minor_slot();
+}
 
-inline std::string_view view(plugctl_bytes b) { return {b.ptr, b.len}; }
+inline std::string_view view(plugctl_bytes b) {
+  return {b.ptr, b.len};
+}
 
 // ---------------------------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------------------------
 // Throw from any component method; the thunk returns `status` with `what()` as the error text.
 class Error : public std::runtime_error {
- public:
+public:
   explicit Error(const std::string& msg, plugctl_status status = PLUGCTL_ERROR)
       : std::runtime_error(msg), status_(status) {}
   plugctl_status status() const { return status_; }
 
- private:
+private:
   plugctl_status status_;
 };
 // Permanent failure: the host disables the component.
@@ -102,8 +109,7 @@ inline void set_error(plugctl_err* err, std::string_view msg) {
   if (detail::host_slot() != nullptr) host().err_set(err, msg.data(), msg.size());
 }
 // Runs `fn` and converts exceptions into a status and an error text.
-template <class Fn>
-plugctl_status guard(plugctl_err* err, Fn&& fn) noexcept {
+template <class Fn> plugctl_status guard(plugctl_err* err, Fn&& fn) noexcept {
   try {
     return fn();
   } catch (const Error& e) {
@@ -117,7 +123,7 @@ plugctl_status guard(plugctl_err* err, Fn&& fn) noexcept {
     return PLUGCTL_ERROR;
   }
 }
-}  // namespace detail
+} // namespace detail
 
 // ---------------------------------------------------------------------------------------------
 // JSON text helpers (the spec is JSON; the SDK needs no JSON library).
@@ -128,19 +134,29 @@ inline std::string json_quote(std::string_view s) {
   out.push_back('"');
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    default:
+      if (c < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      } else {
+        out.push_back(static_cast<char>(c));
+      }
     }
   }
   out.push_back('"');
@@ -150,18 +166,18 @@ inline std::string json_quote(std::string_view s) {
 // A JSON literal for spec defaults and examples.
 struct Json {
   std::string text;
-  Json(const char* s) : text(json_quote(s)) {}             // NOLINT: implicit by design
-  Json(std::string_view s) : text(json_quote(s)) {}        // NOLINT
-  Json(const std::string& s) : text(json_quote(s)) {}      // NOLINT
-  Json(bool b) : text(b ? "true" : "false") {}             // NOLINT
-  Json(int v) : text(std::to_string(v)) {}                 // NOLINT
-  Json(int64_t v) : text(std::to_string(v)) {}             // NOLINT
-  Json(double v) {                                         // NOLINT
+  Json(const char* s) : text(json_quote(s)) {}        // NOLINT: implicit by design
+  Json(std::string_view s) : text(json_quote(s)) {}   // NOLINT
+  Json(const std::string& s) : text(json_quote(s)) {} // NOLINT
+  Json(bool b) : text(b ? "true" : "false") {}        // NOLINT
+  Json(int v) : text(std::to_string(v)) {}            // NOLINT
+  Json(int64_t v) : text(std::to_string(v)) {}        // NOLINT
+  Json(double v) {                                    // NOLINT
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.17g", v);
     text = buf;
   }
-  Json(std::initializer_list<Json> items) {                // NOLINT: a JSON array
+  Json(std::initializer_list<Json> items) { // NOLINT: a JSON array
     text = "[";
     bool first = true;
     for (const auto& j : items) {
@@ -187,7 +203,7 @@ struct Json {
 // output, processor. Kinds: scalar, list, map. A field without a default that is not optional
 // is required.
 class Field {
- public:
+public:
   Field(std::string name, std::string type, std::string description)
       : name_(std::move(name)), type_(std::move(type)), description_(std::move(description)) {}
 
@@ -222,21 +238,55 @@ class Field {
     return {std::move(name), std::move(kind), std::move(description)};
   }
 
-  Field& list() { kind_ = "list"; return *this; }
-  Field& map() { kind_ = "map"; return *this; }
-  Field& default_value(const Json& v) { default_ = v.text; return *this; }
-  Field& example(const Json& v) { examples_.push_back(v.text); return *this; }
-  Field& options(std::initializer_list<std::string_view> opts) {
-    for (auto o : opts) options_.emplace_back(o);
+  Field& list() {
+    kind_ = "list";
     return *this;
   }
-  Field& advanced() { advanced_ = true; return *this; }
-  Field& optional() { optional_ = true; return *this; }
-  Field& secret() { secret_ = true; return *this; }
-  Field& deprecated() { deprecated_ = true; return *this; }
-  Field& interpolated() { interpolated_ = true; return *this; }
-  Field& version(std::string v) { version_ = std::move(v); return *this; }
-  Field& child(Field f) { children_.push_back(std::move(f)); return *this; }
+  Field& map() {
+    kind_ = "map";
+    return *this;
+  }
+  Field& default_value(const Json& v) {
+    default_ = v.text;
+    return *this;
+  }
+  Field& example(const Json& v) {
+    examples_.push_back(v.text);
+    return *this;
+  }
+  Field& options(std::initializer_list<std::string_view> opts) {
+    for (auto o : opts)
+      options_.emplace_back(o);
+    return *this;
+  }
+  Field& advanced() {
+    advanced_ = true;
+    return *this;
+  }
+  Field& optional() {
+    optional_ = true;
+    return *this;
+  }
+  Field& secret() {
+    secret_ = true;
+    return *this;
+  }
+  Field& deprecated() {
+    deprecated_ = true;
+    return *this;
+  }
+  Field& interpolated() {
+    interpolated_ = true;
+    return *this;
+  }
+  Field& version(std::string v) {
+    version_ = std::move(v);
+    return *this;
+  }
+  Field& child(Field f) {
+    children_.push_back(std::move(f));
+    return *this;
+  }
 
   std::string json() const {
     std::string out = "{";
@@ -253,7 +303,8 @@ class Field {
     if (!version_.empty()) out += ",\"version\":" + json_quote(version_);
     if (!examples_.empty()) {
       out += ",\"examples\":[";
-      for (size_t i = 0; i < examples_.size(); ++i) out += (i ? "," : "") + examples_[i];
+      for (size_t i = 0; i < examples_.size(); ++i)
+        out += (i ? "," : "") + examples_[i];
       out += "]";
     }
     if (!options_.empty()) {
@@ -272,7 +323,7 @@ class Field {
     return out;
   }
 
- private:
+private:
   std::string name_, type_, description_;
   std::string kind_ = "scalar";
   std::optional<std::string> default_;
@@ -286,7 +337,7 @@ class Field {
 
 // The spec of a component's config: an object with fields, or (Spec::scalar) a single value.
 class Spec {
- public:
+public:
   Spec() : root_("", "object", "") {}
   static Spec scalar(Field f) {
     Spec s;
@@ -303,8 +354,7 @@ class Spec {
         Field::object("batching", "Groups messages into batches before writing.",
                       {Field::integer("count", "Messages per batch; 0 disables the count limit.")
                            .default_value(0),
-                       Field::integer("byte_size",
-                                      "Bytes per batch; 0 disables the size limit.")
+                       Field::integer("byte_size", "Bytes per batch; 0 disables the size limit.")
                            .default_value(0),
                        Field::duration("period", "Flushes an incomplete batch after this long; "
                                                  "empty disables it.")
@@ -319,7 +369,7 @@ class Spec {
   }
   std::string json() const { return root_.json(); }
 
- private:
+private:
   Field root_;
 };
 
@@ -328,7 +378,7 @@ class Spec {
 // ("paths"), a slash path ("tls/enabled") or a JSON pointer ("/paths/0").
 // ---------------------------------------------------------------------------------------------
 class Config {
- public:
+public:
   explicit Config(const plugctl_config* cfg) : cfg_(cfg) {}
 
   bool has(std::string_view path) const {
@@ -351,8 +401,7 @@ class Config {
     return get<double, double>(path, host().cfg_float, "a number", [](double v) { return v; });
   }
   bool boolean(std::string_view path) const {
-    return get<int32_t, bool>(path, host().cfg_bool, "a boolean",
-                              [](int32_t v) { return v != 0; });
+    return get<int32_t, bool>(path, host().cfg_bool, "a boolean", [](int32_t v) { return v != 0; });
   }
   std::chrono::nanoseconds duration(std::string_view path) const {
     return get<int64_t, std::chrono::nanoseconds>(
@@ -379,7 +428,8 @@ class Config {
     if (!has(path)) return out;
     auto base = pointer(path);
     size_t n = size(path);
-    for (size_t i = 0; i < n; ++i) out.push_back(string(base + "/" + std::to_string(i)));
+    for (size_t i = 0; i < n; ++i)
+      out.push_back(string(base + "/" + std::to_string(i)));
     return out;
   }
   // Object members as (key, string value) pairs, e.g. for a map of strings.
@@ -403,14 +453,17 @@ class Config {
   static std::string escape(std::string_view key) {
     std::string out;
     for (char c : key) {
-      if (c == '~') out += "~0";
-      else if (c == '/') out += "~1";
-      else out.push_back(c);
+      if (c == '~')
+        out += "~0";
+      else if (c == '/')
+        out += "~1";
+      else
+        out.push_back(c);
     }
     return out;
   }
 
- private:
+private:
   template <class Raw, class Out, class Getter, class Conv>
   Out get(std::string_view path, Getter getter, const char* what, Conv conv) const {
     auto p = pointer(path);
@@ -429,7 +482,7 @@ class Config {
 class Interpolated;
 
 class Context {
- public:
+public:
   explicit Context(const plugctl_ctx* ctx) : ctx_(ctx) {}
   std::string_view label() const { return view(host().ctx_label(ctx_)); }
   bool cancelled() const { return host().ctx_cancelled(ctx_) != 0; }
@@ -444,7 +497,7 @@ class Context {
   void error(std::string_view m) const { log(PLUGCTL_LOG_ERROR, m); }
   const plugctl_ctx* raw() const { return ctx_; }
 
- private:
+private:
   const plugctl_ctx* ctx_;
 };
 
@@ -452,7 +505,7 @@ class Context {
 // Messages and batches
 // ---------------------------------------------------------------------------------------------
 class ConstMessage {
- public:
+public:
   explicit ConstMessage(const plugctl_msg* m) : m_(m) {}
   std::string_view payload() const { return view(host().msg_payload(m_)); }
   std::optional<std::string_view> meta(std::string_view key) const {
@@ -473,12 +526,12 @@ class ConstMessage {
   }
   const plugctl_msg* raw() const { return m_; }
 
- protected:
+protected:
   const plugctl_msg* m_;
 };
 
 class MessageRef : public ConstMessage {
- public:
+public:
   explicit MessageRef(plugctl_msg* m) : ConstMessage(m) {}
   void set_payload(std::string_view p) const { host().msg_set_payload(mut(), p.data(), p.size()); }
   void set_meta(std::string_view k, std::string_view v) const {
@@ -492,7 +545,7 @@ class MessageRef : public ConstMessage {
 
 // An owned message (freed unless released into a batch).
 class Message {
- public:
+public:
   explicit Message(std::string_view payload) : m_(host().msg_new(payload.data(), payload.size())) {}
   explicit Message(plugctl_msg* owned) : m_(owned) {}
   Message(Message&& o) noexcept : m_(std::exchange(o.m_, nullptr)) {}
@@ -511,7 +564,7 @@ class Message {
   plugctl_msg* release() { return std::exchange(m_, nullptr); }
   explicit operator bool() const { return m_ != nullptr; }
 
- private:
+private:
   void reset() {
     if (m_ != nullptr) host().msg_free(m_);
     m_ = nullptr;
@@ -523,11 +576,10 @@ class Message {
 // (Batch::push_shared): each message takes its own reference, and the owned object is deleted
 // once, on any thread, when this handle and every message viewing its memory are gone.
 class Shared {
- public:
-  template <class T>
-  static Shared owning(std::unique_ptr<T> object) {
+public:
+  template <class T> static Shared owning(std::unique_ptr<T> object) {
     Shared s(host().shared_new(&delete_object<T>, object.get()));
-    object.release();  // the host's release function deletes it from now on
+    object.release(); // the host's release function deletes it from now on
     return s;
   }
   Shared(Shared&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
@@ -543,12 +595,9 @@ class Shared {
   ~Shared() { reset(); }
   plugctl_shared* raw() const { return s_; }
 
- private:
+private:
   explicit Shared(plugctl_shared* s) : s_(s) {}
-  template <class T>
-  static void delete_object(void* p) noexcept {
-    delete static_cast<T*>(p);
-  }
+  template <class T> static void delete_object(void* p) noexcept { delete static_cast<T*>(p); }
   void reset() {
     if (s_ != nullptr) host().shared_unref(s_);
     s_ = nullptr;
@@ -558,7 +607,7 @@ class Shared {
 
 // A read-only batch view (the batch an output writes).
 class ConstBatch {
- public:
+public:
   explicit ConstBatch(const plugctl_batch* b) : b_(b) {}
   size_t size() const { return host().batch_len(b_); }
   bool empty() const { return size() == 0; }
@@ -570,13 +619,13 @@ class ConstBatch {
   }
   const plugctl_batch* raw() const { return b_; }
 
- protected:
+protected:
   const plugctl_batch* b_;
 };
 
 // A mutable batch view (processor input and output).
 class Batch : public ConstBatch {
- public:
+public:
   explicit Batch(plugctl_batch* b) : ConstBatch(b) {}
   MessageRef at(size_t i) const { return MessageRef(host().batch_get_mut(mut(), i)); }
   void push(Message&& m) const { host().batch_push(mut(), m.release()); }
@@ -599,7 +648,7 @@ class Batch : public ConstBatch {
 
 // An owned batch (freed unless released to the host).
 class OwnedBatch : public Batch {
- public:
+public:
   explicit OwnedBatch(size_t capacity_hint = 0) : Batch(host().batch_new(capacity_hint)) {}
   OwnedBatch(OwnedBatch&& o) noexcept : Batch(o.mut()) { o.b_ = nullptr; }
   OwnedBatch& operator=(OwnedBatch&& o) noexcept {
@@ -624,7 +673,7 @@ class OwnedBatch : public Batch {
 
 // A reusable host buffer.
 class Buffer {
- public:
+public:
   Buffer() : b_(host().buf_new()) {}
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
@@ -632,19 +681,19 @@ class Buffer {
   std::string_view data() const { return view(host().buf_data(b_)); }
   plugctl_buf* raw() const { return b_; }
 
- private:
+private:
   plugctl_buf* b_;
 };
 
 // A compiled `${! }` interpolated string.
 class Interpolated {
- public:
+public:
   Interpolated(const Context& ctx, std::string_view text) {
     plugctl_interp* out = nullptr;
     Buffer error;
     if (host().interp_new(ctx.raw(), text.data(), text.size(), &out, error.raw()) != PLUGCTL_OK)
-      throw ConfigError("bad interpolation '" + std::string(text) + "': " +
-                        std::string(error.data()));
+      throw ConfigError("bad interpolation '" + std::string(text) +
+                        "': " + std::string(error.data()));
     p_ = out;
   }
   Interpolated(Interpolated&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
@@ -662,20 +711,20 @@ class Interpolated {
     return buf.data();
   }
 
- private:
+private:
   plugctl_interp* p_ = nullptr;
 };
 
 // Per-message results of a write.
 class Results {
- public:
+public:
   explicit Results(plugctl_results* r) : r_(r) {}
   void set(size_t i, plugctl_status st, std::string_view msg = {}) const {
     host().results_set(r_, i, st, msg.data(), msg.size());
   }
   plugctl_results* raw() const { return r_; }
 
- private:
+private:
   plugctl_results* r_;
 };
 
@@ -683,13 +732,13 @@ class Results {
 // Component base classes. Constructors take (const Context&, const Config&) and may throw.
 // ---------------------------------------------------------------------------------------------
 struct ReadResult {
-  std::optional<OwnedBatch> batch;      // set with PLUGCTL_OK
-  uint64_t token = 0;                   // set with PLUGCTL_OK
-  std::chrono::nanoseconds backoff{0};  // with PLUGCTL_BACKOFF
+  std::optional<OwnedBatch> batch;     // set with PLUGCTL_OK
+  uint64_t token = 0;                  // set with PLUGCTL_OK
+  std::chrono::nanoseconds backoff{0}; // with PLUGCTL_BACKOFF
 };
 
 class Input {
- public:
+public:
   virtual ~Input() = default;
   virtual void connect() {}
   // Returns PLUGCTL_OK with out.batch and out.token, or AGAIN/BACKOFF/END_OF_INPUT/...
@@ -700,7 +749,7 @@ class Input {
 };
 
 class Output {
- public:
+public:
   virtual ~Output() = default;
   virtual void connect() {}
   // Headline status; set per-message results with results.set(i, ...).
@@ -710,26 +759,26 @@ class Output {
 
 // Completion handle of an asynchronous write: call exactly once.
 class Completion {
- public:
+public:
   Completion(plugctl_write_done_fn fn, void* ctx) : fn_(fn), ctx_(ctx) {}
   void operator()(plugctl_status st, std::string_view msg = {}) const {
     fn_(ctx_, st, msg.data(), msg.size());
   }
 
- private:
+private:
   plugctl_write_done_fn fn_;
   void* ctx_;
 };
 
 class AsyncOutput : public Output {
- public:
+public:
   // Starts the write and calls done exactly once, from any thread. Throwing means "failed now,
   // done will not be called".
   virtual void write_async(const ConstBatch& batch, const Results& results, Completion done) = 0;
 };
 
 class Processor {
- public:
+public:
   virtual ~Processor() = default;
   // Take from `in`, push to `out`. Throwing flags the messages still in `in` (see plugctl.h).
   virtual void process(Batch& in, Batch& out) = 0;
@@ -738,7 +787,7 @@ class Processor {
 
 // A processor that maps one message at a time in place; an exception flags that message only.
 class MessageProcessor : public Processor {
- public:
+public:
   virtual void process_message(const MessageRef& msg) = 0;
   void process(Batch& in, Batch& out) override {
     for (size_t i = 0, n = in.size(); i < n; ++i) {
@@ -755,7 +804,7 @@ class MessageProcessor : public Processor {
 };
 
 class Cache {
- public:
+public:
   virtual ~Cache() = default;
   virtual void connect() {}
   virtual std::optional<std::string> get(std::string_view key) = 0;
@@ -795,8 +844,7 @@ struct PluginInfo {
 
 namespace detail {
 
-template <class T>
-T* self(void* inst) {
+template <class T> T* self(void* inst) {
   return static_cast<T*>(inst);
 }
 
@@ -808,26 +856,22 @@ plugctl_status create(const plugctl_ctx* ctx, const plugctl_config* cfg, void** 
     return PLUGCTL_OK;
   });
 }
-template <class T>
-plugctl_status connect(void* inst, plugctl_err* err) noexcept {
+template <class T> plugctl_status connect(void* inst, plugctl_err* err) noexcept {
   return guard(err, [&] {
     self<T>(inst)->connect();
     return PLUGCTL_OK;
   });
 }
-template <class T>
-void close(void* inst) noexcept {
+template <class T> void close(void* inst) noexcept {
   try {
     self<T>(inst)->close();
-  } catch (...) {  // close has no error channel; the component logs its own failures
+  } catch (...) { // close has no error channel; the component logs its own failures
   }
 }
-template <class T>
-void destroy(void* inst) noexcept {
+template <class T> void destroy(void* inst) noexcept {
   try {
     delete self<T>(inst);
-  } catch (...) {
-  }
+  } catch (...) {}
 }
 
 template <class T>
@@ -849,8 +893,7 @@ template <class T>
 void ack(void* inst, uint64_t token, plugctl_status st, const char* reason, size_t len) noexcept {
   try {
     self<T>(inst)->ack(token, st, std::string_view(reason == nullptr ? "" : reason, len));
-  } catch (...) {
-  }
+  } catch (...) {}
 }
 
 template <class T>
@@ -906,9 +949,7 @@ plugctl_status cache_add(void* inst, const char* k, size_t kl, const char* v, si
 }
 template <class T>
 plugctl_status cache_del(void* inst, const char* k, size_t kl, plugctl_err* err) noexcept {
-  return guard(err, [&] {
-    return self<T>(inst)->del({k, kl}) ? PLUGCTL_OK : PLUGCTL_NOT_FOUND;
-  });
+  return guard(err, [&] { return self<T>(inst)->del({k, kl}) ? PLUGCTL_OK : PLUGCTL_NOT_FOUND; });
 }
 
 // A registered component: owns the strings and the C structs the manifest points into.
@@ -941,67 +982,79 @@ inline std::vector<std::unique_ptr<Registered>>& registry() {
   return r;
 }
 
-template <class T>
-void register_input(ComponentInfo info) {
+template <class T> void register_input(ComponentInfo info) {
   auto r = std::make_unique<Registered>();
   r->info = std::move(info);
-  r->input = {sizeof(plugctl_input_vtable), 0, &create<T>, &connect<T>, &read_batch<T>, &ack<T>,
-              &close<T>, &destroy<T>};
+  r->input = {sizeof(plugctl_input_vtable),
+              0,
+              &create<T>,
+              &connect<T>,
+              &read_batch<T>,
+              &ack<T>,
+              &close<T>,
+              &destroy<T>};
   r->component.vtable = &r->input;
   r->finish(PLUGCTL_KIND_INPUT);
   registry().push_back(std::move(r));
 }
-template <class T>
-void register_output(ComponentInfo info) {
+template <class T> void register_output(ComponentInfo info) {
   auto r = std::make_unique<Registered>();
   r->info = std::move(info);
-  r->output = {sizeof(plugctl_output_vtable), 0, &create<T>, &connect<T>, &write_batch<T>,
-               nullptr, &close<T>, &destroy<T>};
-  if constexpr (std::is_base_of_v<AsyncOutput, T>) r->output.write_batch_async = &write_batch_async<T>;
+  r->output = {sizeof(plugctl_output_vtable),
+               0,
+               &create<T>,
+               &connect<T>,
+               &write_batch<T>,
+               nullptr,
+               &close<T>,
+               &destroy<T>};
+  if constexpr (std::is_base_of_v<AsyncOutput, T>)
+    r->output.write_batch_async = &write_batch_async<T>;
   r->component.vtable = &r->output;
   r->finish(PLUGCTL_KIND_OUTPUT);
   registry().push_back(std::move(r));
 }
-template <class T>
-void register_processor(ComponentInfo info) {
+template <class T> void register_processor(ComponentInfo info) {
   auto r = std::make_unique<Registered>();
   r->info = std::move(info);
-  r->processor = {sizeof(plugctl_processor_vtable), 0, &create<T>, &process_batch<T>, &close<T>,
-                  &destroy<T>};
+  r->processor = {
+      sizeof(plugctl_processor_vtable), 0, &create<T>, &process_batch<T>, &close<T>, &destroy<T>};
   r->component.vtable = &r->processor;
   r->finish(PLUGCTL_KIND_PROCESSOR);
   registry().push_back(std::move(r));
 }
-template <class T>
-void register_cache(ComponentInfo info) {
+template <class T> void register_cache(ComponentInfo info) {
   auto r = std::make_unique<Registered>();
   r->info = std::move(info);
-  r->cache = {sizeof(plugctl_cache_vtable), 0,           &create<T>,    &connect<T>, &cache_get<T>,
-              &cache_set<T>,                &cache_add<T>, &cache_del<T>, &close<T>,   &destroy<T>};
+  r->cache = {sizeof(plugctl_cache_vtable),
+              0,
+              &create<T>,
+              &connect<T>,
+              &cache_get<T>,
+              &cache_set<T>,
+              &cache_add<T>,
+              &cache_del<T>,
+              &close<T>,
+              &destroy<T>};
   r->component.vtable = &r->cache;
   r->finish(PLUGCTL_KIND_CACHE);
   registry().push_back(std::move(r));
 }
 
-template <class Kind, class T>
-struct Registration {
+template <class Kind, class T> struct Registration {
   explicit Registration(ComponentInfo info) { Kind::template add<T>(std::move(info)); }
 };
 struct InputKind {
-  template <class T>
-  static void add(ComponentInfo i) { register_input<T>(std::move(i)); }
+  template <class T> static void add(ComponentInfo i) { register_input<T>(std::move(i)); }
 };
 struct OutputKind {
-  template <class T>
-  static void add(ComponentInfo i) { register_output<T>(std::move(i)); }
+  template <class T> static void add(ComponentInfo i) { register_output<T>(std::move(i)); }
 };
 struct ProcessorKind {
-  template <class T>
-  static void add(ComponentInfo i) { register_processor<T>(std::move(i)); }
+  template <class T> static void add(ComponentInfo i) { register_processor<T>(std::move(i)); }
 };
 struct CacheKind {
-  template <class T>
-  static void add(ComponentInfo i) { register_cache<T>(std::move(i)); }
+  template <class T> static void add(ComponentInfo i) { register_cache<T>(std::move(i)); }
 };
 
 // The manifest of everything registered in this shared object (built once, never freed).
@@ -1012,11 +1065,12 @@ struct ManifestStorage {
 };
 
 inline const plugctl_manifest* build_manifest(const PluginInfo& info) {
-  static ManifestStorage* storage = nullptr;  // leaked on purpose: plugins are never unloaded
+  static ManifestStorage* storage = nullptr; // leaked on purpose: plugins are never unloaded
   if (storage != nullptr) return &storage->manifest;
   storage = new ManifestStorage{};
   storage->info = info;
-  for (auto& r : registry()) storage->components.push_back(&r->component);
+  for (auto& r : registry())
+    storage->components.push_back(&r->component);
   auto& m = storage->manifest;
   m.struct_size = sizeof(plugctl_manifest);
   m.abi_major = PLUGCTL_ABI_MAJOR;
@@ -1050,17 +1104,19 @@ inline plugctl_status entry(const plugctl_host_info* info, const plugctl_manifes
   });
 }
 
-}  // namespace detail
-}  // namespace sdk
-}  // namespace plugctl
+} // namespace detail
+} // namespace PLUGCTL_SDK_HIDDEN
+} // namespace plugctl
 
 #define PLUGCTL_SDK_CONCAT_(a, b) a##b
 #define PLUGCTL_SDK_CONCAT(a, b) PLUGCTL_SDK_CONCAT_(a, b)
 
-#define PLUGCTL_SDK_REGISTER_(KIND, T, ...)                                                   \
-  static ::plugctl::sdk::detail::Registration<::plugctl::sdk::detail::KIND, T>             \
-      PLUGCTL_SDK_CONCAT(plugctl_registration_, __LINE__) {                                 \
-    ::plugctl::sdk::ComponentInfo { __VA_ARGS__ }                                           \
+#define PLUGCTL_SDK_REGISTER_(KIND, T, ...)                                                        \
+  static ::plugctl::sdk::detail::Registration<::plugctl::sdk::detail::KIND, T> PLUGCTL_SDK_CONCAT( \
+      plugctl_registration_, __LINE__) {                                                           \
+    ::plugctl::sdk::ComponentInfo {                                                                \
+      __VA_ARGS__                                                                                  \
+    }                                                                                              \
   }
 
 // One line per component: PLUGCTL_REGISTER_INPUT(MyInput, .name = "x", .summary = "...", ...)
@@ -1070,10 +1126,10 @@ inline plugctl_status entry(const plugctl_host_info* info, const plugctl_manifes
 #define PLUGCTL_REGISTER_CACHE(T, ...) PLUGCTL_SDK_REGISTER_(CacheKind, T, __VA_ARGS__)
 
 // Once per plugin: PLUGCTL_PLUGIN(.name = "file", .version = "1.0.0", .vendor = "plugctl")
-#define PLUGCTL_PLUGIN(...)                                                                   \
-  extern "C" PLUGCTL_EXPORT plugctl_status plugctl_plugin_entry_v1(                        \
-      const plugctl_host_info* info, const plugctl_manifest** out, plugctl_err* err) {      \
+#define PLUGCTL_PLUGIN(...)                                                                        \
+  extern "C" PLUGCTL_EXPORT plugctl_status plugctl_plugin_entry_v1(                                \
+      const plugctl_host_info* info, const plugctl_manifest** out, plugctl_err* err) {             \
     return ::plugctl::sdk::detail::entry(info, out, err, ::plugctl::sdk::PluginInfo{__VA_ARGS__}); \
   }
 
-#endif  // PLUGCTL_SDK_HPP
+#endif // PLUGCTL_SDK_HPP

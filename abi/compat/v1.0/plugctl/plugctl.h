@@ -46,7 +46,7 @@
 #endif
 
 /* True when `ptr` (a struct with a leading struct_size) is large enough to hold `field`. */
-#define PLUGCTL_HAS_FIELD(ptr, type, field)                                                      \
+#define PLUGCTL_HAS_FIELD(ptr, type, field)                                                        \
   ((ptr) != NULL && (size_t)(ptr)->struct_size >= offsetof(type, field) + sizeof((ptr)->field))
 
 #ifdef __cplusplus
@@ -120,13 +120,13 @@ typedef int32_t plugctl_status;
 /* ------------------------------------------------------------------------------------------ */
 /* Opaque host handles.                                                                        */
 /* ------------------------------------------------------------------------------------------ */
-typedef struct plugctl_err plugctl_err;       /* error sink: write into it with host->err_set */
-typedef struct plugctl_ctx plugctl_ctx;       /* one per component instance: label, logs, stop */
-typedef struct plugctl_config plugctl_config; /* the instance's config, valid during create */
-typedef struct plugctl_msg plugctl_msg;       /* a message: payload, metadata, error flag */
-typedef struct plugctl_batch plugctl_batch;   /* an ordered list of messages */
-typedef struct plugctl_shared plugctl_shared; /* a refcounted owner of plugin memory */
-typedef struct plugctl_buf plugctl_buf;       /* a growable host buffer the plugin writes into */
+typedef struct plugctl_err plugctl_err;         /* error sink: write into it with host->err_set */
+typedef struct plugctl_ctx plugctl_ctx;         /* one per component instance: label, logs, stop */
+typedef struct plugctl_config plugctl_config;   /* the instance's config, valid during create */
+typedef struct plugctl_msg plugctl_msg;         /* a message: payload, metadata, error flag */
+typedef struct plugctl_batch plugctl_batch;     /* an ordered list of messages */
+typedef struct plugctl_shared plugctl_shared;   /* a refcounted owner of plugin memory */
+typedef struct plugctl_buf plugctl_buf;         /* a growable host buffer the plugin writes into */
 typedef struct plugctl_results plugctl_results; /* per-message results of one write */
 typedef struct plugctl_interp plugctl_interp;   /* a compiled interpolated string */
 typedef struct plugctl_metric plugctl_metric;   /* a metric family */
@@ -189,8 +189,8 @@ typedef struct plugctl_host {
                              int32_t* out);
   /* Durations are Go-style strings ("1s", "1m30s", "250ms") or integer nanoseconds; an empty
    * string counts as absent (PLUGCTL_NOT_FOUND), which is how a spec says "disabled". */
-  plugctl_status (*cfg_duration)(const plugctl_config* cfg, const char* pointer,
-                                 size_t pointer_len, int64_t* out_ns);
+  plugctl_status (*cfg_duration)(const plugctl_config* cfg, const char* pointer, size_t pointer_len,
+                                 int64_t* out_ns);
   /* Number of elements of an array or members of an object. */
   plugctl_status (*cfg_size)(const plugctl_config* cfg, const char* pointer, size_t pointer_len,
                              size_t* out);
@@ -246,14 +246,13 @@ typedef struct plugctl_host {
   /* Appends a zero-copy message viewing (data, len) inside memory kept alive by `shared`. The
    * message takes a reference of its own: the caller's reference is unchanged (drop it with
    * shared_unref once it has pushed what it needs). */
-  plugctl_msg* (*batch_push_shared)(plugctl_batch* batch, plugctl_shared* shared,
-                                    const char* data, size_t len);
+  plugctl_msg* (*batch_push_shared)(plugctl_batch* batch, plugctl_shared* shared, const char* data,
+                                    size_t len);
   /* Removes message i from the batch and gives it to the caller (its slot becomes NULL). */
   plugctl_msg* (*batch_take)(plugctl_batch* batch, size_t index);
   /* Copies up to n payload views starting at `start` into out; returns how many were written.
    * Taken slots give an empty view. One call instead of n for hot loops. */
-  size_t (*batch_payloads)(const plugctl_batch* batch, size_t start, plugctl_bytes* out,
-                           size_t n);
+  size_t (*batch_payloads)(const plugctl_batch* batch, size_t start, plugctl_bytes* out, size_t n);
 
   /* --- shared memory owners ---------------------------------------------------------------- */
   /* A refcounted owner of plugin memory (one read buffer shared by many zero-copy messages).
@@ -294,11 +293,10 @@ typedef struct plugctl_host {
    * label names. The host adds the component's own labels. Owned by the host; lives as long as
    * the instance. NULL on invalid arguments. */
   plugctl_metric* (*metric_new)(const plugctl_ctx* ctx, int32_t type, const char* name,
-                                size_t name_len, const plugctl_bytes* label_names,
-                                size_t n_labels);
+                                size_t name_len, const plugctl_bytes* label_names, size_t n_labels);
   /* Records `value` for the series with these label values (n_labels must match). */
-  void (*metric_record)(plugctl_metric* metric, const plugctl_bytes* label_values,
-                        size_t n_labels, double value);
+  void (*metric_record)(plugctl_metric* metric, const plugctl_bytes* label_values, size_t n_labels,
+                        double value);
 
   /* --- extensions -------------------------------------------------------------------------- */
   /* A named table added after 1.0 (NULL when the host does not have it at min_minor). */
@@ -363,7 +361,7 @@ typedef void (*plugctl_write_done_fn)(void* done_ctx, plugctl_status status, con
 typedef struct plugctl_output_vtable {
   uint32_t struct_size;
   uint32_t reserved0;
-  plugctl_create_fn create; /* required */
+  plugctl_create_fn create;                                /* required */
   plugctl_status (*connect)(void* inst, plugctl_err* err); /* as for inputs; NULL: none */
   /* Writes the batch, returning only when the messages are durably accepted (or failed).
    * Headline status OK: all delivered. Otherwise each message takes the result set for it with
@@ -406,7 +404,7 @@ typedef struct plugctl_processor_vtable {
 typedef struct plugctl_cache_vtable {
   uint32_t struct_size;
   uint32_t reserved0;
-  plugctl_create_fn create; /* required */
+  plugctl_create_fn create;                                /* required */
   plugctl_status (*connect)(void* inst, plugctl_err* err); /* NULL: none */
   /* All four required, thread-safe. get: OK (value into out) or NOT_FOUND. set: upsert. add: OK
    * or EXISTS. del: OK or NOT_FOUND. ttl_ns <= 0 means the cache's default TTL. */
@@ -427,13 +425,13 @@ typedef struct plugctl_cache_vtable {
 /* ------------------------------------------------------------------------------------------ */
 typedef struct plugctl_component {
   uint32_t struct_size;
-  int32_t kind;                /* PLUGCTL_KIND_*; unknown kinds are skipped by older hosts */
-  const char* name;            /* snake_case, [a-z0-9_], unique per kind across all plugins */
-  const char* summary;         /* one line */
-  const char* description;     /* Markdown, may be empty */
-  int32_t stability;           /* PLUGCTL_STABILITY_* */
+  int32_t kind;            /* PLUGCTL_KIND_*; unknown kinds are skipped by older hosts */
+  const char* name;        /* snake_case, [a-z0-9_], unique per kind across all plugins */
+  const char* summary;     /* one line */
+  const char* description; /* Markdown, may be empty */
+  int32_t stability;       /* PLUGCTL_STABILITY_* */
   int32_t reserved0;
-  const char* categories;      /* comma-separated, e.g. "Local,Services"; may be NULL */
+  const char* categories; /* comma-separated, e.g. "Local,Services"; may be NULL */
   /* The config spec: a JSON field descriptor for the component's config value (see
    * docs/abi.md §Config spec): {"type":"object","children":[{"name":..,"type":..,...}]}. */
   const char* config_spec_json;
