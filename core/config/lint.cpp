@@ -38,20 +38,6 @@ const std::vector<std::string> kTopLevelKeys = {"input",
 const std::vector<std::string> kLogLevels = {"OFF",  "FATAL", "ERROR", "WARN",
                                              "INFO", "DEBUG", "TRACE", "ALL"};
 
-std::string escape_pointer(std::string_view key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 std::string join_path(const std::string& parent, std::string_view child) {
   return parent.empty() ? std::string(child) : parent + "." + std::string(child);
 }

@@ -61,20 +61,6 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-std::string escape_pointer(std::string_view key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 std::optional<std::string> prefixed(const std::string& pointer, std::optional<std::string> err) {
   if (!err) return err;
   if ((*err)[0] == '/') return pointer + *err; // already has a pointer: extend it
@@ -252,6 +238,20 @@ bool is_digit(char c) {
 }
 
 } // namespace
+
+std::string escape_pointer(std::string_view key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
 
 std::string_view kind_name(ComponentKind k) {
   switch (k) {

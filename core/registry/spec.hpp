@@ -68,6 +68,9 @@ FieldSpec parse_spec(const char* json);
 // (Except "default" when there is none, and "name" at the root: both mean "absent".)
 boost::json::value spec_to_json(const FieldSpec& spec);
 
+// A key escaped for use in a JSON pointer (RFC 6901: '~' -> "~0", '/' -> "~1").
+std::string escape_pointer(std::string_view key);
+
 // Go-style durations: "300ms", "1.5h", "2h45m", "1s", "0s" (and bare integers as nanoseconds).
 // The string form follows Go's time.ParseDuration exactly: "0" is the only unit-less string
 // accepted ("5" is refused, it is too easy to mean seconds); bare integers are the JSON numbers

@@ -2,6 +2,7 @@
 
 #include "config/config.hpp"
 
+#include <boost/json.hpp>
 #include <chrono>
 #include <ctime>
 #include <mutex>
@@ -52,35 +53,7 @@ void append_logfmt_value(std::string& out, std::string_view v) {
 }
 
 void append_json_string(std::string& out, std::string_view v) {
-  out.push_back('"');
-  for (unsigned char c : v) {
-    switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    default:
-      if (c < 0x20) {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\u%04x", c);
-        out += buf;
-      } else {
-        out.push_back(static_cast<char>(c));
-      }
-    }
-  }
-  out.push_back('"');
+  out += boost::json::serialize(boost::json::string_view(v.data(), v.size()));
 }
 
 std::string rfc3339(std::chrono::system_clock::time_point tp) {
