@@ -8,7 +8,7 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev prometheus-cpp-dev libcli11-dev
   libcurl4-openssl-dev librdkafka-dev libpq-dev libssl-dev libre2-dev libhowardhinnant-date-dev
-  libxxhash-dev zlib1g-dev libzstd-dev liblz4-dev libsnappy-dev
+  libxxhash-dev zlib1g-dev libzstd-dev liblz4-dev libsnappy-dev tzdata
   libgtest-dev libgmock-dev libbenchmark-dev abigail-tools
 )
 

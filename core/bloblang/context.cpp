@@ -1,0 +1,110 @@
+#include "bloblang/context.hpp"
+
+#include "message/message.hpp"
+
+namespace plugctl::bloblang {
+
+ExecContext::ExecContext(const core::Batch* batch, size_t index) : batch_(batch), index_(index) {}
+
+void ExecContext::set_message(std::string content,
+                              std::vector<std::pair<std::string, std::string>> meta) {
+  batch_ = nullptr;
+  own_content_ = std::move(content);
+  own_meta_ = std::move(meta);
+  parsed_.reset();
+}
+
+std::string_view ExecContext::content() const {
+  if (batch_ != nullptr && index_ < batch_->messages.size())
+    return batch_->messages[index_].payload();
+  return own_content_;
+}
+
+const json::value& ExecContext::parsed() const {
+  if (!parsed_) {
+    std::string_view c = content();
+    boost::system::error_code ec;
+    json::value v = json::parse(json::string_view(c.data(), c.size()), ec);
+    if (ec) {
+      parse_error_ = ec.message();
+      parsed_.emplace(nullptr);
+      // Remember the failure: every later use must fail the same way.
+      parse_error_ = parse_error_.empty() ? "invalid JSON" : parse_error_;
+    } else {
+      parse_error_.clear();
+      parsed_.emplace(std::move(v));
+    }
+  }
+  if (!parse_error_.empty()) throw EvalError(parse_error_);
+  return *parsed_;
+}
+
+Value ExecContext::meta(std::string_view key) const {
+  if (auto it = meta_set_.find(key); it != meta_set_.end()) {
+    if (it->second.is_delete()) return Value();
+    return Value(it->second.to_json());
+  }
+  if (meta_cleared_) return Value();
+  if (batch_ != nullptr && index_ < batch_->messages.size()) {
+    if (const std::string* v = batch_->messages[index_].meta(key)) return Value::string(*v);
+    return Value();
+  }
+  for (const auto& [k, v] : own_meta_)
+    if (k == key) return Value::string(v);
+  return Value();
+}
+
+json::object ExecContext::meta_all() const {
+  json::object out;
+  if (!meta_cleared_) {
+    if (batch_ != nullptr && index_ < batch_->messages.size()) {
+      for (const auto& [k, v] : batch_->messages[index_].metadata()) out[k] = v;
+    } else {
+      for (const auto& [k, v] : own_meta_) out[k] = v;
+    }
+  }
+  for (const auto& [k, v] : meta_set_) {
+    if (v.is_delete()) out.erase(k);
+    else out[k] = v.to_json();
+  }
+  return out;
+}
+
+void ExecContext::set_meta(std::string_view key, Value v) {
+  meta_set_[std::string(key)] = std::move(v);
+}
+
+void ExecContext::clear_meta() {
+  meta_set_.clear();
+  meta_cleared_ = true;
+}
+
+std::optional<std::string> ExecContext::error() const {
+  if (batch_ != nullptr && index_ < batch_->messages.size()) {
+    const auto& m = batch_->messages[index_];
+    if (m.has_error()) return std::string(m.error());
+  }
+  return std::nullopt;
+}
+
+size_t ExecContext::batch_size() const { return batch_ != nullptr ? batch_->size() : 1; }
+
+const Value* ExecContext::var(std::string_view name) const {
+  auto it = vars_.find(name);
+  return it == vars_.end() ? nullptr : &it->second;
+}
+
+void ExecContext::set_var(std::string_view name, Value v) { vars_[std::string(name)] = std::move(v); }
+
+const Value& ExecContext::this_value() const {
+  static const Value kNull;
+  return this_stack_.empty() ? kNull : *this_stack_.back();
+}
+
+const Value* ExecContext::capture(std::string_view name) const {
+  for (auto it = captures_.rbegin(); it != captures_.rend(); ++it)
+    if (*it->first == name) return it->second;
+  return nullptr;
+}
+
+}  // namespace plugctl::bloblang

@@ -1,0 +1,86 @@
+// What a running Bloblang query can see: the context value (`this`), the document being built
+// (`root`), metadata, variables, and the message/batch it runs against.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bloblang/value.hpp"
+
+namespace plugctl::core {
+class Message;
+struct Batch;
+}  // namespace plugctl::core
+
+namespace plugctl::bloblang {
+
+class ExecContext {
+ public:
+  // --- the message ---------------------------------------------------------------------------
+  // Raw bytes of the message (`content()`), "" without a message.
+  std::string_view content() const;
+  // The message parsed as JSON (`this` at the top level, `json()`): throws EvalError with the
+  // parse error when the content is not JSON. Parsed once per message.
+  const json::value& parsed() const;
+  // Metadata (`@key`, `metadata("key")`, `meta("key")`): values set by this mapping keep their
+  // type; values on the message are strings. Null when absent.
+  Value meta(std::string_view key) const;
+  // All metadata as an object (`@`, `metadata()`).
+  json::object meta_all() const;
+  void set_meta(std::string_view key, Value v);  // deleted() removes
+  void clear_meta();                             // `meta = deleted()`
+  // The error flag of the message (`error()`, `errored()`).
+  std::optional<std::string> error() const;
+  // Position in the batch (`batch_index()`), batch size (`batch_size()`).
+  size_t batch_index() const { return index_; }
+  size_t batch_size() const;
+  // Another message of the batch parsed as JSON (`json()` of other messages is not Bloblang;
+  // kept for `from(i)` later).
+
+  // --- the context (`this`) and named captures (`x -> ...`) ---------------------------------
+  // The current context value; null when nothing was pushed.
+  const Value& this_value() const;
+  void push_this(const Value* v) { this_stack_.push_back(v); }
+  void pop_this() { this_stack_.pop_back(); }
+  const Value* capture(std::string_view name) const;
+  void push_capture(const std::string* name, const Value* v) { captures_.push_back({name, v}); }
+  void pop_capture() { captures_.pop_back(); }
+
+  // --- variables and the output document ------------------------------------------------------
+  const Value* var(std::string_view name) const;
+  void set_var(std::string_view name, Value v);
+  // The document being built (`root`); null until assigned.
+  json::value& root() { return root_; }
+
+  // --- set up by the executor ----------------------------------------------------------------
+  ExecContext() = default;
+  ExecContext(const core::Batch* batch, size_t index);
+  // For tests and `plugctl blobl`: a standalone message.
+  void set_message(std::string content, std::vector<std::pair<std::string, std::string>> meta = {});
+
+  // Metadata edits to apply to the message when the mapping succeeds.
+  const std::map<std::string, Value, std::less<>>& meta_changes() const { return meta_set_; }
+  bool meta_cleared() const { return meta_cleared_; }
+
+ private:
+  const core::Batch* batch_ = nullptr;
+  size_t index_ = 0;
+  // Standalone message (when there is no batch).
+  std::string own_content_;
+  std::vector<std::pair<std::string, std::string>> own_meta_;
+  mutable std::optional<json::value> parsed_;
+  mutable std::string parse_error_;
+  std::map<std::string, Value, std::less<>> meta_set_;  // typed overlay, deleted() = removed
+  bool meta_cleared_ = false;
+  std::map<std::string, Value, std::less<>> vars_;
+  std::vector<const Value*> this_stack_;
+  std::vector<std::pair<const std::string*, const Value*>> captures_;
+  json::value root_;
+};
+
+}  // namespace plugctl::bloblang

@@ -1,0 +1,101 @@
+// The Bloblang standard library registry: every function and method with its spec (name,
+// category, parameters, description, examples, status). `plugctl list bloblang-functions`, the
+// docs and the parser all read it. Standard library files register with static objects:
+//
+//   static const bool registered = register_method(
+//       {.name = "uppercase", .category = "String Manipulation", .description = "..."},
+//       [](ExecContext&, const Value& target, const Args&) {
+//         return Value::string(upper(target.get_string()));
+//       });
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bloblang/context.hpp"
+#include "bloblang/value.hpp"
+
+namespace plugctl::bloblang {
+
+class Query;  // a compiled expression: see ast.hpp
+
+enum class ParamType { Any, String, Int, Float, Bool, Timestamp, Array, Object, Query };
+
+struct ParamSpec {
+  std::string name;
+  ParamType type = ParamType::Any;
+  std::string description;
+  std::optional<json::value> default_value;  // used when the argument is absent
+  bool optional = false;  // may be absent without a default (Args::has is false then)
+};
+
+struct Example {
+  std::string mapping;
+  std::vector<std::pair<std::string, std::string>> results;  // input -> output
+  std::string summary;
+};
+
+struct Spec {
+  std::string name;
+  std::string category;  // e.g. "String Manipulation"
+  std::string description;
+  std::string status = "stable";  // stable, beta, experimental, deprecated
+  std::vector<ParamSpec> params;
+  std::vector<Example> examples;
+  bool impure = false;  // reads the environment, the clock or randomness
+};
+
+// The arguments of one call, evaluated, with defaults filled in. Positional or named in the
+// mapping; here always in the spec's parameter order.
+class Args {
+ public:
+  size_t size() const { return values_.size(); }
+  bool has(size_t i) const { return i < present_.size() && present_[i]; }
+  const Value& operator[](size_t i) const { return values_.at(i); }
+  // Typed access with TypeError on a mismatch (named after the parameter).
+  std::string string(size_t i) const;
+  int64_t integer(size_t i) const;
+  double number(size_t i) const;
+  bool boolean(size_t i) const;
+  // A query parameter (a lambda like `x -> x + 1` or any expression, evaluated per element).
+  const Query& query(size_t i) const;
+  // What the method's prepare step built from literal arguments (a compiled regex...), or null.
+  const void* state() const { return state_.get(); }
+
+  // Built by the call site.
+  std::vector<Value> values_;
+  std::vector<bool> present_;
+  std::vector<const Query*> queries_;
+  std::shared_ptr<const void> state_;
+  const Spec* spec_ = nullptr;
+};
+
+using FunctionImpl = std::function<Value(ExecContext& ctx, const Args& args)>;
+using MethodImpl = std::function<Value(ExecContext& ctx, const Value& target, const Args& args)>;
+// Runs once per call site at parse time when every argument is a literal; throws
+// std::invalid_argument for arguments that can never work (a bad regex), which becomes a parse
+// error. The result is handed to every call through Args::state().
+using Prepare = std::function<std::shared_ptr<const void>(const Args& literal_args)>;
+
+struct FunctionEntry {
+  Spec spec;
+  FunctionImpl impl;
+  Prepare prepare;
+};
+struct MethodEntry {
+  Spec spec;
+  MethodImpl impl;
+  Prepare prepare;
+};
+
+bool register_function(Spec spec, FunctionImpl impl, Prepare prepare = {});
+bool register_method(Spec spec, MethodImpl impl, Prepare prepare = {});
+const FunctionEntry* find_function(std::string_view name);
+const MethodEntry* find_method(std::string_view name);
+std::vector<const FunctionEntry*> all_functions();  // sorted by name
+std::vector<const MethodEntry*> all_methods();
+
+}  // namespace plugctl::bloblang

@@ -1,0 +1,134 @@
+// Bloblang values: JSON data (Boost.JSON) plus the kinds Bloblang adds (bytes, timestamps, and
+// the `deleted()` / `nothing()` markers). A Value may borrow a JSON node of the document being
+// mapped instead of copying it; borrowed values live only while one mapping runs.
+#pragma once
+
+#include <boost/json.hpp>
+#include <cstdint>
+#include <initializer_list>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace plugctl::bloblang {
+
+namespace json = boost::json;
+
+// A point in time with the location it is shown in (Go's time.Time).
+struct Timestamp {
+  int64_t sec = 0;     // seconds since the Unix epoch, UTC
+  int32_t nsec = 0;    // 0..999,999,999
+  int32_t offset = 0;  // seconds east of UTC of the location (when zone is empty)
+  std::string zone;    // IANA zone name ("" = fixed offset, UTC when offset is 0)
+};
+
+class Value {
+ public:
+  enum class Kind : uint8_t {
+    Null,
+    Bool,
+    Number,
+    String,
+    Bytes,
+    Timestamp,
+    Array,
+    Object,
+    Delete,   // deleted(): remove the assignment target
+    Nothing,  // nothing(): skip the assignment
+  };
+
+  Value() = default;  // null
+  Value(json::value v) : json_(std::move(v)) {}  // NOLINT: implicit by design
+  static Value ref(const json::value& v);        // borrows: v must outlive the Value
+  static Value string(std::string s) { return Value(json::value(json::string(s))); }
+  static Value bytes(std::string b);
+  static Value timestamp(Timestamp t);
+  static Value boolean(bool b) { return Value(json::value(b)); }
+  static Value integer(int64_t i) { return Value(json::value(i)); }
+  static Value uinteger(uint64_t u) { return Value(json::value(u)); }
+  static Value number(double d) { return Value(json::value(d)); }
+  static Value deleted();
+  static Value nothing();
+
+  Kind kind() const;
+  // Benthos's names: "null", "bool", "number", "string", "bytes", "timestamp", "array",
+  // "object", "delete", "nothing".
+  std::string_view type_name() const;
+
+  bool is_null() const { return kind() == Kind::Null; }
+  // null, deleted() or nothing(): what coalescing `|` and `.or()` skip.
+  bool is_nullish() const;
+  bool is_delete() const { return tag_ == Tag::Delete; }
+  bool is_nothing() const { return tag_ == Tag::Nothing; }
+  bool is_json() const { return tag_ == Tag::Json || tag_ == Tag::Ref; }
+  bool is_string() const { return is_json() && json().is_string(); }
+  bool is_number() const { return is_json() && json().is_number(); }
+  bool is_int() const { return is_json() && (json().is_int64() || json().is_uint64()); }
+  bool is_float() const { return is_json() && json().is_double(); }
+  bool is_array() const { return is_json() && json().is_array(); }
+  bool is_object() const { return is_json() && json().is_object(); }
+
+  // The JSON node (null for bytes/timestamp/markers; use the accessors below for those).
+  const json::value& json() const;
+  const std::string& bytes_value() const { return text_; }
+  const Timestamp& ts() const { return ts_; }
+
+  // An owned JSON value: borrowed nodes are copied, bytes become a string, a timestamp becomes
+  // its RFC 3339 text, markers become null.
+  json::value to_json() const&;
+  json::value to_json() &&;
+  // Mutable access to an owned JSON value (copies a borrowed one first).
+  json::value& mut_json();
+
+  // --- Coercions with Benthos's rules; they throw TypeError. -----------------------------
+  double get_number() const;     // numbers only
+  int64_t get_int() const;       // numbers only (floats truncate)
+  uint64_t get_uint() const;     // numbers only, not negative
+  bool get_bool() const;         // bools, and numbers (non-zero)
+  std::string get_string() const;  // string, bytes, timestamp (RFC 3339)
+  std::string get_bytes() const;   // string, bytes, timestamp
+  Timestamp get_timestamp() const;  // timestamp; number = unix seconds; string = RFC 3339
+  // Any value as text: strings and bytes raw, numbers in Go's format, others as JSON.
+  std::string to_string() const;
+
+ private:
+  enum class Tag : uint8_t { Json, Ref, Bytes, Timestamp, Delete, Nothing };
+  Tag tag_ = Tag::Json;
+  json::value json_;
+  const json::value* ref_ = nullptr;
+  std::string text_;  // bytes
+  Timestamp ts_;
+};
+
+// A value of the wrong type: "expected number value, got string (\"foo\")".
+class TypeError : public std::runtime_error {
+ public:
+  TypeError(const Value& got, std::initializer_list<std::string_view> expected,
+            std::string_view from = {});
+};
+
+// Any error raised while evaluating (the message is the user-facing text).
+class EvalError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Deep equality as Bloblang's `==` on mixed types: numbers compare by value.
+bool equal(const Value& a, const Value& b);
+bool equal(const json::value& a, const json::value& b);
+
+// The bytes of a message after a mapping set its root: strings and bytes raw, everything else
+// JSON (compact, object keys sorted, numbers as Go prints them).
+std::string serialize(const Value& v);
+// Compact JSON with sorted keys and Go's number format.
+std::string to_json_text(const json::value& v);
+void append_json_text(std::string& out, const json::value& v);
+// Go's strconv.FormatFloat(f, 'g', -1, 64) (used by .string() and string interpolation).
+std::string format_float_g(double d);
+
+// RFC 3339 with nanoseconds as Go's time.RFC3339Nano (trailing zeros trimmed).
+std::string format_rfc3339nano(const Timestamp& t);
+// Parses RFC 3339 (with optional fraction); throws EvalError with Go's wording on failure.
+Timestamp parse_rfc3339(std::string_view s);
+
+}  // namespace plugctl::bloblang
