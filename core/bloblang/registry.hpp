@@ -46,6 +46,9 @@ struct Spec {
   std::vector<ParamSpec> params;
   std::vector<Example> examples;
   bool impure = false;  // reads the environment, the clock or randomness
+  // Takes any number of positional arguments (`format`, `append`, `without`): `params` is empty
+  // and Args holds the arguments in call order.
+  bool variadic = false;
 };
 
 // The arguments of one call, evaluated, with defaults filled in. Positional or named in the
