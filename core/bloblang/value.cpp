@@ -25,19 +25,29 @@ void append_escaped(std::string& out, std::string_view s) {
   out.push_back('"');
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    default:
+      if (c < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      } else {
+        out.push_back(static_cast<char>(c));
+      }
     }
   }
   out.push_back('"');
@@ -47,7 +57,7 @@ void append_escaped(std::string& out, std::string_view s) {
 // a one-digit negative exponent kept short ("1e-7").
 void append_json_float(std::string& out, double d) {
   if (!std::isfinite(d)) {
-    out += "null";  // JSON has no NaN/Inf; Go refuses them, we write null
+    out += "null"; // JSON has no NaN/Inf; Go refuses them, we write null
     return;
   }
   char buf[64];
@@ -67,7 +77,9 @@ void append_json_float(std::string& out, double d) {
   out.append(buf, r.ptr);
 }
 
-bool is_leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool is_leap(int64_t y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 // Days since 1970-01-01 for a civil date (Howard Hinnant's algorithm, public domain facts).
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
@@ -92,7 +104,7 @@ void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
   y += m <= 2;
 }
 
-}  // namespace
+} // namespace
 
 // --- Value ---------------------------------------------------------------------------------
 Value Value::ref(const json::value& v) {
@@ -126,38 +138,59 @@ Value Value::nothing() {
 
 Value::Kind Value::kind() const {
   switch (tag_) {
-    case Tag::Bytes: return Kind::Bytes;
-    case Tag::Timestamp: return Kind::Timestamp;
-    case Tag::Delete: return Kind::Delete;
-    case Tag::Nothing: return Kind::Nothing;
-    default: break;
+  case Tag::Bytes:
+    return Kind::Bytes;
+  case Tag::Timestamp:
+    return Kind::Timestamp;
+  case Tag::Delete:
+    return Kind::Delete;
+  case Tag::Nothing:
+    return Kind::Nothing;
+  default:
+    break;
   }
   const json::value& j = json();
   switch (j.kind()) {
-    case json::kind::null: return Kind::Null;
-    case json::kind::bool_: return Kind::Bool;
-    case json::kind::int64:
-    case json::kind::uint64:
-    case json::kind::double_: return Kind::Number;
-    case json::kind::string: return Kind::String;
-    case json::kind::array: return Kind::Array;
-    case json::kind::object: return Kind::Object;
+  case json::kind::null:
+    return Kind::Null;
+  case json::kind::bool_:
+    return Kind::Bool;
+  case json::kind::int64:
+  case json::kind::uint64:
+  case json::kind::double_:
+    return Kind::Number;
+  case json::kind::string:
+    return Kind::String;
+  case json::kind::array:
+    return Kind::Array;
+  case json::kind::object:
+    return Kind::Object;
   }
   return Kind::Null;
 }
 
 std::string_view Value::type_name() const {
   switch (kind()) {
-    case Kind::Null: return "null";
-    case Kind::Bool: return "bool";
-    case Kind::Number: return "number";
-    case Kind::String: return "string";
-    case Kind::Bytes: return "bytes";
-    case Kind::Timestamp: return "timestamp";
-    case Kind::Array: return "array";
-    case Kind::Object: return "object";
-    case Kind::Delete: return "delete";
-    case Kind::Nothing: return "nothing";
+  case Kind::Null:
+    return "null";
+  case Kind::Bool:
+    return "bool";
+  case Kind::Number:
+    return "number";
+  case Kind::String:
+    return "string";
+  case Kind::Bytes:
+    return "bytes";
+  case Kind::Timestamp:
+    return "timestamp";
+  case Kind::Array:
+    return "array";
+  case Kind::Object:
+    return "object";
+  case Kind::Delete:
+    return "delete";
+  case Kind::Nothing:
+    return "nothing";
   }
   return "unknown";
 }
@@ -174,11 +207,16 @@ const json::value& Value::json() const {
 
 json::value Value::to_json() const& {
   switch (tag_) {
-    case Tag::Json: return json_;
-    case Tag::Ref: return *ref_;
-    case Tag::Bytes: return json::string(text_);
-    case Tag::Timestamp: return json::string(format_rfc3339nano(ts_));
-    default: return nullptr;
+  case Tag::Json:
+    return json_;
+  case Tag::Ref:
+    return *ref_;
+  case Tag::Bytes:
+    return json::string(text_);
+  case Tag::Timestamp:
+    return json::string(format_rfc3339nano(ts_));
+  default:
+    return nullptr;
   }
 }
 
@@ -217,12 +255,14 @@ uint64_t Value::get_uint() const {
     if (j.is_uint64()) return j.get_uint64();
     if (j.is_int64()) {
       if (j.get_int64() < 0)
-        throw EvalError("signed integer value is negative and cannot be cast as an unsigned integer");
+        throw EvalError(
+            "signed integer value is negative and cannot be cast as an unsigned integer");
       return static_cast<uint64_t>(j.get_int64());
     }
     if (j.is_double()) {
       double d = j.get_double();
-      if (d < 0) throw EvalError("float value is negative and cannot be cast as an unsigned integer");
+      if (d < 0)
+        throw EvalError("float value is negative and cannot be cast as an unsigned integer");
       return static_cast<uint64_t>(d);
     }
   }
@@ -278,11 +318,15 @@ Timestamp Value::get_timestamp() const {
 
 std::string Value::to_string() const {
   switch (tag_) {
-    case Tag::Bytes: return text_;
-    case Tag::Timestamp: return format_rfc3339nano(ts_);
-    case Tag::Delete:
-    case Tag::Nothing: return "null";
-    default: break;
+  case Tag::Bytes:
+    return text_;
+  case Tag::Timestamp:
+    return format_rfc3339nano(ts_);
+  case Tag::Delete:
+  case Tag::Nothing:
+    return "null";
+  default:
+    break;
   }
   const auto& j = json();
   if (j.is_string()) return std::string(j.get_string());
@@ -291,41 +335,56 @@ std::string Value::to_string() const {
 }
 
 // --- errors ----------------------------------------------------------------------------------
-namespace {
-std::string type_error_text(const Value& got, std::initializer_list<std::string_view> expected,
-                            std::string_view from) {
+std::string TypeError::text(const std::string& got, const std::vector<std::string>& expected,
+                            const std::string& value, const std::string& from) {
   std::string s;
-  if (expected.size() > 0) {
+  if (!expected.empty()) {
     s = "expected ";
-    size_t i = 0, n = expected.size();
-    for (auto e : expected) {
+    size_t n = expected.size();
+    for (size_t i = 0; i < n; ++i) {
       if (i > 0) s += (n > 2 && i < n - 1) ? ", " : " or ";
-      s += e;
-      ++i;
+      s += expected[i];
     }
     s += " value";
   } else {
     s = "unexpected value";
   }
-  s += ", got ";
-  s += got.type_name();
-  if (!from.empty()) {
-    s += " from ";
-    s += from;
-  }
-  switch (got.kind()) {
-    case Value::Kind::String: s += " (\"" + got.get_string() + "\")"; break;
-    case Value::Kind::Bool: s += got.json().get_bool() ? " (true)" : " (false)"; break;
-    case Value::Kind::Number: s += " (" + number_text(got.json()) + ")"; break;
-    default: break;
-  }
+  s += ", got " + got;
+  if (!from.empty()) s += " from " + from;
+  if (!value.empty()) s += " (" + value + ")";
   return s;
 }
-}  // namespace
+
+namespace {
+std::string value_text(const Value& got) {
+  switch (got.kind()) {
+  case Value::Kind::String:
+    return "\"" + got.get_string() + "\"";
+  case Value::Kind::Bool:
+    return got.json().get_bool() ? "true" : "false";
+  case Value::Kind::Number:
+    return number_text(got.json());
+  default:
+    return "";
+  }
+}
+} // namespace
+
+TypeError::TypeError(std::string got, std::vector<std::string> expected, std::string value,
+                     std::string from)
+    : std::runtime_error(text(got, expected, value, from)), got_(std::move(got)),
+      expected_(std::move(expected)), value_(std::move(value)), from_(std::move(from)) {}
 
 TypeError::TypeError(const Value& got, std::initializer_list<std::string_view> expected,
                      std::string_view from)
-    : std::runtime_error(type_error_text(got, expected, from)) {}
+    : TypeError(std::string(got.type_name()),
+                std::vector<std::string>(expected.begin(), expected.end()), value_text(got),
+                std::string(from)) {}
+
+TypeError TypeError::with_from(std::string_view from) const {
+  if (!from_.empty()) return *this;
+  return TypeError(got_, expected_, value_, std::string(from));
+}
 
 // --- equality --------------------------------------------------------------------------------
 bool equal(const json::value& a, const json::value& b) {
@@ -339,26 +398,30 @@ bool equal(const json::value& a, const json::value& b) {
   }
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
-    case json::kind::null: return true;
-    case json::kind::bool_: return a.get_bool() == b.get_bool();
-    case json::kind::string: return a.get_string() == b.get_string();
-    case json::kind::array: {
-      const auto &x = a.get_array(), &y = b.get_array();
-      if (x.size() != y.size()) return false;
-      for (size_t i = 0; i < x.size(); ++i)
-        if (!equal(x[i], y[i])) return false;
-      return true;
+  case json::kind::null:
+    return true;
+  case json::kind::bool_:
+    return a.get_bool() == b.get_bool();
+  case json::kind::string:
+    return a.get_string() == b.get_string();
+  case json::kind::array: {
+    const auto &x = a.get_array(), &y = b.get_array();
+    if (x.size() != y.size()) return false;
+    for (size_t i = 0; i < x.size(); ++i)
+      if (!equal(x[i], y[i])) return false;
+    return true;
+  }
+  case json::kind::object: {
+    const auto &x = a.get_object(), &y = b.get_object();
+    if (x.size() != y.size()) return false;
+    for (const auto& kv : x) {
+      const auto* other = y.if_contains(kv.key());
+      if (other == nullptr || !equal(kv.value(), *other)) return false;
     }
-    case json::kind::object: {
-      const auto &x = a.get_object(), &y = b.get_object();
-      if (x.size() != y.size()) return false;
-      for (const auto& kv : x) {
-        const auto* other = y.if_contains(kv.key());
-        if (other == nullptr || !equal(kv.value(), *other)) return false;
-      }
-      return true;
-    }
-    default: return false;
+    return true;
+  }
+  default:
+    return false;
   }
 }
 
@@ -379,42 +442,55 @@ bool equal(const Value& a, const Value& b) {
 // --- serialisation -----------------------------------------------------------------------------
 void append_json_text(std::string& out, const json::value& v) {
   switch (v.kind()) {
-    case json::kind::null: out += "null"; return;
-    case json::kind::bool_: out += v.get_bool() ? "true" : "false"; return;
-    case json::kind::int64: out += std::to_string(v.get_int64()); return;
-    case json::kind::uint64: out += std::to_string(v.get_uint64()); return;
-    case json::kind::double_: append_json_float(out, v.get_double()); return;
-    case json::kind::string: append_escaped(out, v.get_string()); return;
-    case json::kind::array: {
-      out.push_back('[');
-      bool first = true;
-      for (const auto& e : v.get_array()) {
-        if (!first) out.push_back(',');
-        first = false;
-        append_json_text(out, e);
-      }
-      out.push_back(']');
-      return;
+  case json::kind::null:
+    out += "null";
+    return;
+  case json::kind::bool_:
+    out += v.get_bool() ? "true" : "false";
+    return;
+  case json::kind::int64:
+    out += std::to_string(v.get_int64());
+    return;
+  case json::kind::uint64:
+    out += std::to_string(v.get_uint64());
+    return;
+  case json::kind::double_:
+    append_json_float(out, v.get_double());
+    return;
+  case json::kind::string:
+    append_escaped(out, v.get_string());
+    return;
+  case json::kind::array: {
+    out.push_back('[');
+    bool first = true;
+    for (const auto& e : v.get_array()) {
+      if (!first) out.push_back(',');
+      first = false;
+      append_json_text(out, e);
     }
-    case json::kind::object: {
-      const auto& o = v.get_object();
-      std::vector<const json::key_value_pair*> members;
-      members.reserve(o.size());
-      for (const auto& kv : o) members.push_back(&kv);
-      std::sort(members.begin(), members.end(),
-                [](const auto* a, const auto* b) { return a->key() < b->key(); });
-      out.push_back('{');
-      bool first = true;
-      for (const auto* kv : members) {
-        if (!first) out.push_back(',');
-        first = false;
-        append_escaped(out, kv->key());
-        out.push_back(':');
-        append_json_text(out, kv->value());
-      }
-      out.push_back('}');
-      return;
+    out.push_back(']');
+    return;
+  }
+  case json::kind::object: {
+    const auto& o = v.get_object();
+    std::vector<const json::key_value_pair*> members;
+    members.reserve(o.size());
+    for (const auto& kv : o)
+      members.push_back(&kv);
+    std::sort(members.begin(), members.end(),
+              [](const auto* a, const auto* b) { return a->key() < b->key(); });
+    out.push_back('{');
+    bool first = true;
+    for (const auto* kv : members) {
+      if (!first) out.push_back(',');
+      first = false;
+      append_escaped(out, kv->key());
+      out.push_back(':');
+      append_json_text(out, kv->value());
     }
+    out.push_back('}');
+    return;
+  }
   }
 }
 
@@ -426,14 +502,16 @@ std::string to_json_text(const json::value& v) {
 
 std::string serialize(const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::String:
-    case Value::Kind::Bytes: return v.get_string();
-    case Value::Kind::Timestamp: {
-      std::string out;
-      append_escaped(out, format_rfc3339nano(v.ts()));
-      return out;
-    }
-    default: return to_json_text(v.to_json());
+  case Value::Kind::String:
+  case Value::Kind::Bytes:
+    return v.get_string();
+  case Value::Kind::Timestamp: {
+    std::string out;
+    append_escaped(out, format_rfc3339nano(v.ts()));
+    return out;
+  }
+  default:
+    return to_json_text(v.to_json());
   }
 }
 
@@ -445,7 +523,7 @@ std::string format_float_g(double d) {
   std::string sci(buf, r.ptr);
   auto e = sci.find('e');
   int exp = std::stoi(sci.substr(e + 1));
-  if (exp < -4 || exp >= 6) return sci;  // Go: shortest %g switches to %e from 1e6 on
+  if (exp < -4 || exp >= 6) return sci; // Go: shortest %g switches to %e from 1e6 on
   r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
   return std::string(buf, r.ptr);
 }
@@ -467,7 +545,8 @@ std::string format_rfc3339nano(const Timestamp& t) {
     char frac[16];
     std::snprintf(frac, sizeof frac, ".%09d", t.nsec);
     std::string f(frac);
-    while (f.back() == '0') f.pop_back();
+    while (f.back() == '0')
+      f.pop_back();
     out += f;
   }
   if (t.offset == 0) {
@@ -484,8 +563,9 @@ std::string format_rfc3339nano(const Timestamp& t) {
 Timestamp parse_rfc3339(std::string_view s) {
   const std::string layout = "2006-01-02T15:04:05.999999999Z07:00";
   auto fail = [&](std::string_view elem, std::string_view rest) -> Timestamp {
-    throw EvalError("parsing time \"" + std::string(s) + "\" as \"" + layout + "\": cannot parse \"" +
-                    std::string(rest) + "\" as \"" + std::string(elem) + "\"");
+    throw EvalError("parsing time \"" + std::string(s) + "\" as \"" + layout +
+                    "\": cannot parse \"" + std::string(rest) + "\" as \"" + std::string(elem) +
+                    "\"");
   };
   size_t i = 0;
   auto digits = [&](size_t n, int64_t& out, std::string_view elem) {
@@ -553,7 +633,8 @@ Timestamp parse_rfc3339(std::string_view s) {
     throw EvalError("parsing time \"" + std::string(s) + "\": extra text: \"" +
                     std::string(s.substr(i)) + "\"");
   static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (mon < 1 || mon > 12) throw EvalError("parsing time \"" + std::string(s) + "\": month out of range");
+  if (mon < 1 || mon > 12)
+    throw EvalError("parsing time \"" + std::string(s) + "\": month out of range");
   int dim = kDays[mon - 1] + (mon == 2 && is_leap(year) ? 1 : 0);
   if (day < 1 || day > dim || hh > 23 || mm > 59 || ss > 59)
     throw EvalError("parsing time \"" + std::string(s) + "\": day out of range");
@@ -565,4 +646,4 @@ Timestamp parse_rfc3339(std::string_view s) {
   return t;
 }
 
-}  // namespace plugctl::bloblang
+} // namespace plugctl::bloblang
