@@ -613,7 +613,7 @@ void put_le32(std::string& out, uint32_t v) {
 std::string gzip_compress(std::string_view data, int level) {
   if (level < -2 || level > 9)
     throw EvalError("gzip: invalid compression level: " + std::to_string(level));
-  std::string out = "\x1f\x8b\x08\x00";
+  std::string out("\x1f\x8b\x08\x00", 4);
   // klauspost writes uint32(ModTime.Unix()) even for the zero time.Time: 0x886E0900.
   put_le32(out, 0x886E0900u);
   out.push_back(level == 9 ? '\x02' : level == 1 ? '\x04' : '\x00');
@@ -646,16 +646,126 @@ std::string zlib_compress(std::string_view data, int level) {
   return out;
 }
 
-std::string lz4_compress(std::string_view data, int level) {
-  LZ4F_preferences_t prefs{};
-  prefs.frameInfo.blockSizeID = LZ4F_max4MB;
-  prefs.frameInfo.blockMode = LZ4F_blockIndependent;
-  prefs.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled;
-  prefs.compressionLevel = level > 0 ? level : 0;
-  std::string out(LZ4F_compressFrameBound(data.size(), &prefs), '\0');
-  size_t n = LZ4F_compressFrame(out.data(), out.size(), data.data(), data.size(), &prefs);
-  if (LZ4F_isError(n) != 0) throw EvalError(std::string("lz4: ") + LZ4F_getErrorName(n));
-  out.resize(n);
+// LZ4 block compression with the match-finding rules of pierrec/lz4 v4 (the library Benthos
+// uses), so sizes and bytes agree with upstream: a 5-byte hash, three candidate positions per
+// step with an adaptive skip, and matches extended in 8-byte strides only up to 14 bytes before
+// the end of the block. Returns "" when the block does not compress.
+std::string lz4_block(std::string_view src) {
+  constexpr size_t kMfLimit = 14;
+  constexpr int kHashLog = 16;
+  constexpr int64_t kWinSize = 1 << 16;
+  auto load64 = [&](size_t i) {
+    uint64_t v = 0;
+    for (size_t k = 0; k < 8 && i + k < src.size(); ++k)
+      v |= static_cast<uint64_t>(static_cast<unsigned char>(src[i + k])) << (8 * k);
+    return v;
+  };
+  auto load32 = [&](size_t i) { return static_cast<uint32_t>(load64(i)); };
+  auto hash = [](uint64_t x) {
+    x &= (uint64_t{1} << 40) - 1;
+    return static_cast<uint32_t>((x * 227718039650203ULL) >> (64 - kHashLog));
+  };
+  std::vector<int64_t> table(size_t{1} << kHashLog, -1);
+  std::string dst;
+  auto put_len = [&](size_t n) {
+    for (; n >= 255; n -= 255)
+      dst.push_back('\xff');
+    dst.push_back(static_cast<char>(n));
+  };
+  auto valid = [&](int64_t ref, int64_t at, uint32_t want) {
+    int64_t off = at - ref;
+    return ref >= 0 && off > 0 && off < kWinSize && load32(static_cast<size_t>(ref)) == want;
+  };
+  size_t anchor = 0;
+  if (src.size() > kMfLimit) {
+    size_t sn = src.size() - kMfLimit;
+    size_t si = 0;
+    while (si < sn) {
+      uint64_t match = load64(si);
+      uint32_t h = hash(match), h2 = hash(match >> 8);
+      int64_t ref = table[h], ref2 = table[h2];
+      table[h] = static_cast<int64_t>(si);
+      table[h2] = static_cast<int64_t>(si + 1);
+      int64_t offset = static_cast<int64_t>(si) - ref;
+      if (!valid(ref, static_cast<int64_t>(si), static_cast<uint32_t>(match))) {
+        uint32_t h3 = hash(match >> 16);
+        int64_t ref3 = table[h3];
+        si += 1;
+        offset = static_cast<int64_t>(si) - ref2;
+        if (!valid(ref2, static_cast<int64_t>(si), static_cast<uint32_t>(match >> 8))) {
+          si += 1;
+          offset = static_cast<int64_t>(si) - ref3;
+          table[h3] = static_cast<int64_t>(si);
+          if (!valid(ref3, static_cast<int64_t>(si), static_cast<uint32_t>(match >> 16))) {
+            si += 2 + ((si - anchor) >> 7);
+            continue;
+          }
+        }
+      }
+      auto off = static_cast<size_t>(offset);
+      size_t lit = si - anchor;
+      size_t mlen = 4;
+      while (lit > 0 && si > off && src[si - 1] == src[si - off - 1]) {
+        --si;
+        --lit;
+        ++mlen;
+      }
+      size_t start = si;
+      si += mlen;
+      size_t base = start + 4; // the match length field counts beyond the first 4 bytes
+      while (si + 8 <= sn) {
+        uint64_t x = load64(si) ^ load64(si - off);
+        if (x == 0) {
+          si += 8;
+          continue;
+        }
+        si += static_cast<size_t>(__builtin_ctzll(x) >> 3);
+        break;
+      }
+      size_t ext = si - base;
+      char token = static_cast<char>((std::min<size_t>(lit, 15) << 4) | std::min<size_t>(ext, 15));
+      dst.push_back(token);
+      if (lit >= 15) put_len(lit - 15);
+      dst.append(src.substr(anchor, lit));
+      dst.push_back(static_cast<char>(off & 0xFF));
+      dst.push_back(static_cast<char>(off >> 8));
+      if (ext >= 15) put_len(ext - 15);
+      anchor = si;
+      if (si >= sn) break;
+      table[hash(load64(si - 2))] = static_cast<int64_t>(si - 2);
+    }
+  }
+  if (anchor == 0) return {}; // nothing matched: stored instead
+  size_t lit = src.size() - anchor;
+  dst.push_back(static_cast<char>(std::min<size_t>(lit, 15) << 4));
+  if (lit >= 15) put_len(lit - 15);
+  dst.append(src.substr(anchor));
+  if (dst.size() >= src.size()) return {};
+  return dst;
+}
+
+// An LZ4 frame as pierrec/lz4's Writer makes it: 4MB blocks, independent, content checksum.
+std::string lz4_compress(std::string_view data, int) {
+  std::string out("\x04\x22\x4d\x18", 4);
+  const char desc[2] = {'\x64', '\x70'};
+  out.append(desc, 2);
+  out.push_back(static_cast<char>((XXH32(desc, 2, 0) >> 8) & 0xFF));
+  constexpr size_t kBlock = size_t{4} << 20;
+  for (size_t i = 0; i < data.size(); i += kBlock) {
+    std::string_view block = data.substr(i, std::min(kBlock, data.size() - i));
+    std::string z = lz4_block(block);
+    bool raw = z.empty();
+    uint32_t size = static_cast<uint32_t>(raw ? block.size() : z.size());
+    if (raw) size |= 0x80000000u;
+    put_le32(out, size);
+    if (raw) {
+      out.append(block);
+    } else {
+      out += z;
+    }
+  }
+  put_le32(out, 0);
+  put_le32(out, XXH32(data.data(), data.size(), 0));
   return out;
 }
 
