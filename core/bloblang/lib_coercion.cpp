@@ -365,6 +365,43 @@ const bool kNotEmpty = register_method(
       }
     });
 
+const bool kArray = register_method(
+    {.name = "array",
+     .category = kCoercion,
+     .description = "Return an array containing the target value. If the value is already an "
+                    "array it is unchanged.",
+     .examples = {example("root.my_array = this.name.array()",
+                          {{R"({"name":"foobar bazson"})", R"({"my_array":["foobar bazson"]})"}})}},
+    [](ExecContext&, const Value& target, const Args&) {
+      if (target.is_array()) return target;
+      json::array out;
+      out.push_back(target.to_json());
+      return Value(json::value(std::move(out)));
+    });
+
+const bool kTimestamp = register_method(
+    {.name = "timestamp",
+     .category = kCoercion,
+     .description = "Attempt to parse a value into a timestamp. An optional argument can be "
+                    "provided, in which case if the value cannot be parsed into a timestamp the "
+                    "argument will be returned instead.",
+     .params = {ParamSpec{.name = "default",
+                          .type = ParamType::Timestamp,
+                          .description = "An optional value to yield if the target cannot be "
+                                         "parsed as a timestamp.",
+                          .optional = true}},
+     .examples = {example("root.foo = this.ts.timestamp()\nroot.bar = "
+                          "this.none.timestamp(1234567890.timestamp())",
+                          {})}},
+    [](ExecContext&, const Value& target, const Args& args) {
+      try {
+        return Value::timestamp(target.get_timestamp());
+      } catch (const std::exception&) {
+        if (args.has(0) && !args[0].is_null()) return Value::timestamp(args[0].get_timestamp());
+        throw;
+      }
+    });
+
 // --- sized number casts -------------------------------------------------------------------------
 std::string int_description(std::string_view long_name) {
   std::string n(long_name);

@@ -407,6 +407,10 @@ TEST(BloblangLibA, Coercion) {
   EXPECT_EQ(out(call("bool", S("nope"), {Value::boolean(true)})), "true");
   EXPECT_EQ(err([] { call("bool", S("nope")); }), "expected bool value, got string (\"nope\")");
   EXPECT_EQ(out(call("type", B("x"))), "bytes");
+  EXPECT_EQ(out(call("array", S("x"))), R"(["x"])");
+  EXPECT_EQ(out(call("array", J("[1]"))), "[1]");
+  EXPECT_EQ(out(call("type", call("timestamp", I(0)))), "timestamp");
+  EXPECT_EQ(call("timestamp", S("2022-06-06T00:00:00Z")).ts().sec, 1654473600);
   EXPECT_EQ(out(call("type", J("null"))), "null");
   EXPECT_EQ(err([] { call("not_null", Value()); }), "value is null");
   EXPECT_EQ(out(call("not_empty", J(R"(["foo"])"))), R"(["foo"])");
