@@ -1102,3 +1102,172 @@ const bool kParseForm = register_method(
 
 } // namespace
 } // namespace plugctl::bloblang
+
+namespace plugctl::bloblang {
+namespace {
+
+// --- json_schema ---------------------------------------------------------------------------------
+// A JSON Schema subset (type, properties, required, items, enum, additionalProperties: false)
+// reporting errors with gojsonschema's wording, as Benthos's json_schema method does.
+std::string schema_type_of(const json::value& v) {
+  switch (v.kind()) {
+  case json::kind::null:
+    return "null";
+  case json::kind::bool_:
+    return "boolean";
+  case json::kind::int64:
+  case json::kind::uint64:
+    return "integer";
+  case json::kind::double_: {
+    double d = v.get_double();
+    return std::isfinite(d) && d == std::trunc(d) ? "integer" : "number";
+  }
+  case json::kind::string:
+    return "string";
+  case json::kind::array:
+    return "array";
+  case json::kind::object:
+    return "object";
+  }
+  return "null";
+}
+
+bool type_matches(std::string_view want, const std::string& got) {
+  return want == got || (want == "number" && got == "integer");
+}
+
+void validate_schema(const json::value& schema, const json::value& v, const std::string& field,
+                     std::vector<std::string>& errors) {
+  if (!schema.is_object()) return;
+  const auto& s = schema.get_object();
+  std::string at = field.empty() ? "(root)" : field;
+  if (const auto* t = s.if_contains("type")) {
+    std::string got = schema_type_of(v);
+    bool ok = false;
+    std::string expected;
+    if (t->is_string()) {
+      ok = type_matches(t->get_string(), got);
+      expected = std::string(t->get_string());
+    } else if (t->is_array()) {
+      for (const auto& e : t->get_array()) {
+        if (!e.is_string()) continue;
+        if (!expected.empty()) expected += ",";
+        expected += std::string(e.get_string());
+        ok = ok || type_matches(e.get_string(), got);
+      }
+    }
+    if (!ok) {
+      errors.push_back(at + " invalid type. expected: " + expected + ", given: " + got);
+      return;
+    }
+  }
+  if (const auto* e = s.if_contains("enum"); e != nullptr && e->is_array()) {
+    bool found = false;
+    std::string allowed;
+    for (const auto& opt : e->get_array()) {
+      found = found || equal(opt, v);
+      if (!allowed.empty()) allowed += ", ";
+      allowed += to_json_text(opt);
+    }
+    if (!found) errors.push_back(at + " " + at + " must be one of the following: " + allowed);
+  }
+  if (v.is_object()) {
+    const auto& obj = v.get_object();
+    if (const auto* req = s.if_contains("required"); req != nullptr && req->is_array()) {
+      for (const auto& r : req->get_array())
+        if (r.is_string() && !obj.contains(r.get_string()))
+          errors.push_back(at + " " + std::string(r.get_string()) + " is required");
+    }
+    const json::object* props = nullptr;
+    if (const auto* p = s.if_contains("properties"); p != nullptr && p->is_object())
+      props = &p->get_object();
+    for (const auto& kv : obj) {
+      std::string child =
+          field.empty() ? std::string(kv.key()) : field + "." + std::string(kv.key());
+      if (props != nullptr) {
+        if (const auto* ps = props->if_contains(kv.key())) {
+          validate_schema(*ps, kv.value(), child, errors);
+          continue;
+        }
+      }
+      if (const auto* ap = s.if_contains("additionalProperties")) {
+        if (ap->is_bool() && !ap->get_bool()) {
+          errors.push_back(at + " additional property " + std::string(kv.key()) +
+                           " is not allowed");
+        } else if (ap->is_object()) {
+          validate_schema(*ap, kv.value(), child, errors);
+        }
+      }
+    }
+  }
+  if (v.is_array()) {
+    if (const auto* items = s.if_contains("items"); items != nullptr && items->is_object()) {
+      size_t i = 0;
+      for (const auto& e : v.get_array()) {
+        std::string child = field.empty() ? std::to_string(i) : field + "." + std::to_string(i);
+        validate_schema(*items, e, child, errors);
+        ++i;
+      }
+    }
+  }
+}
+
+struct Schema {
+  json::value doc;
+};
+
+std::shared_ptr<const Schema> build_schema(const Args& args) {
+  std::string text = args.string(0);
+  boost::system::error_code ec;
+  json::value doc = json::parse(text, ec);
+  if (ec || !doc.is_object())
+    throw std::invalid_argument("failed to parse json schema definition: " +
+                                (ec ? ec.message() : std::string("schema is not an object")));
+  return std::make_shared<Schema>(Schema{std::move(doc)});
+}
+
+const bool kJsonSchema = register_method(
+    {.name = "json_schema",
+     .category = "Object & Array Manipulation",
+     .description = "Checks a JSON schema against a value and returns the value if it matches or "
+                    "throws and error if it does not. Supports the `type`, `properties`, "
+                    "`required`, `items`, `enum` and `additionalProperties` keywords.",
+     .status = "beta",
+     .params = {ParamSpec{.name = "schema",
+                          .type = ParamType::String,
+                          .description = "The schema to check values against."}},
+     .examples = {Example{
+         .mapping = "root = this.json_schema(\"\"\"{\n  \"type\":\"object\",\n  "
+                    "\"properties\":{\n    \"foo\":{\n      \"type\":\"string\"\n    }\n  "
+                    "}\n}\"\"\")",
+         .results = {{R"({"foo":"bar"})", R"({"foo":"bar"})"},
+                     {R"({"foo":5})", "Error(\"failed assignment (line 1): field `this`: foo "
+                                      "invalid type. expected: string, given: integer\")"}}}}},
+    [](ExecContext&, const Value& target, const Args& args) {
+      std::shared_ptr<const Schema> owned;
+      const auto* schema = static_cast<const Schema*>(args.state());
+      if (schema == nullptr) {
+        try {
+          owned = build_schema(args);
+        } catch (const std::invalid_argument& e) {
+          throw EvalError(e.what());
+        }
+        schema = owned.get();
+      }
+      std::vector<std::string> errors;
+      validate_schema(schema->doc, target.to_json(), "", errors);
+      if (!errors.empty()) {
+        std::string msg;
+        for (size_t i = 0; i < errors.size(); ++i)
+          msg += (i > 0 ? "\n" : "") + errors[i];
+        throw EvalError(msg);
+      }
+      return target;
+    },
+    [](const Args& args) -> std::shared_ptr<const void> {
+      if (!lib::has_arg(args, 0)) return nullptr;
+      return build_schema(args);
+    });
+
+} // namespace
+} // namespace plugctl::bloblang

@@ -392,6 +392,16 @@ TEST(BloblangLibA, LogfmtUrlForm) {
             "failed to parse value as url-encoded data: invalid semicolon separator in query");
 }
 
+TEST(BloblangLibA, JsonSchema) {
+  Value schema = S(R"({"type":"object","properties":{"foo":{"type":"string"}},"required":["id"]})");
+  EXPECT_EQ(out(call("json_schema", J(R"({"foo":"bar","id":1})"), {schema})),
+            R"({"foo":"bar","id":1})");
+  EXPECT_EQ(err([&] { call("json_schema", J(R"({"foo":5,"id":1})"), {schema}); }),
+            "foo invalid type. expected: string, given: integer");
+  EXPECT_EQ(err([&] { call("json_schema", J(R"({"foo":"x"})"), {schema}); }),
+            "(root) id is required");
+}
+
 // --- coercion --------------------------------------------------------------------------------
 TEST(BloblangLibA, Coercion) {
   EXPECT_EQ(out(call("string", J(R"({"foo":"<bar>"})"))), R"({"foo":"\u003cbar\u003e"})");
