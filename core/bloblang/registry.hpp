@@ -9,18 +9,18 @@
 //       });
 #pragma once
 
+#include "bloblang/context.hpp"
+#include "bloblang/value.hpp"
+
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "bloblang/context.hpp"
-#include "bloblang/value.hpp"
-
 namespace plugctl::bloblang {
 
-class Query;  // a compiled expression: see ast.hpp
+class Query; // a compiled expression: see ast.hpp
 
 enum class ParamType { Any, String, Int, Float, Bool, Timestamp, Array, Object, Query };
 
@@ -28,30 +28,38 @@ struct ParamSpec {
   std::string name;
   ParamType type = ParamType::Any;
   std::string description;
-  std::optional<json::value> default_value;  // used when the argument is absent
-  bool optional = false;  // may be absent without a default (Args::has is false then)
+  std::optional<json::value> default_value; // used when the argument is absent
+  bool optional = false; // may be absent without a default (Args::has is false then)
 };
 
 struct Example {
   std::string mapping;
-  std::vector<std::pair<std::string, std::string>> results;  // input -> output
+  std::vector<std::pair<std::string, std::string>> results; // input -> output
   std::string summary;
 };
 
 struct Spec {
   std::string name;
-  std::string category;  // e.g. "String Manipulation"
+  std::string category; // e.g. "String Manipulation"
   std::string description;
-  std::string status = "stable";  // stable, beta, experimental, deprecated
+  std::string status = "stable"; // stable, beta, experimental, deprecated
   std::vector<ParamSpec> params;
   std::vector<Example> examples;
-  bool impure = false;  // reads the environment, the clock or randomness
+  bool impure = false; // reads the environment, the clock or randomness
+  // Takes any number of positional arguments and no named ones (`append`, `with`, `zip`...):
+  // `params` stays empty and Args holds every argument in call order, all present.
+  bool variadic = false;
+  // Keeps state per call site (`counter()`): prepare runs for every call site, literal or not,
+  // with the literal arguments present and the others absent (Args::has false), and the state
+  // it returns reaches every call through Args::state(). Stateful calls are never constant
+  // folded.
+  bool stateful = false;
 };
 
 // The arguments of one call, evaluated, with defaults filled in. Positional or named in the
 // mapping; here always in the spec's parameter order.
 class Args {
- public:
+public:
   size_t size() const { return values_.size(); }
   bool has(size_t i) const { return i < present_.size() && present_[i]; }
   const Value& operator[](size_t i) const { return values_.at(i); }
@@ -95,7 +103,7 @@ bool register_function(Spec spec, FunctionImpl impl, Prepare prepare = {});
 bool register_method(Spec spec, MethodImpl impl, Prepare prepare = {});
 const FunctionEntry* find_function(std::string_view name);
 const MethodEntry* find_method(std::string_view name);
-std::vector<const FunctionEntry*> all_functions();  // sorted by name
+std::vector<const FunctionEntry*> all_functions(); // sorted by name
 std::vector<const MethodEntry*> all_methods();
 
-}  // namespace plugctl::bloblang
+} // namespace plugctl::bloblang

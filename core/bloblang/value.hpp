@@ -16,14 +16,17 @@ namespace json = boost::json;
 
 // A point in time with the location it is shown in (Go's time.Time).
 struct Timestamp {
-  int64_t sec = 0;     // seconds since the Unix epoch, UTC
-  int32_t nsec = 0;    // 0..999,999,999
-  int32_t offset = 0;  // seconds east of UTC of the location (when zone is empty)
-  std::string zone;    // IANA zone name ("" = fixed offset, UTC when offset is 0)
+  int64_t sec = 0;    // seconds since the Unix epoch, UTC
+  int32_t nsec = 0;   // 0..999,999,999
+  int32_t offset = 0; // seconds east of UTC of the location (when zone is empty)
+  std::string zone;   // IANA zone name ("" = fixed offset, UTC when offset is 0)
+  // A fixed offset's zone abbreviation as parsed ("MST"), shown by the "MST" layout element;
+  // "" = none. Unused for IANA zones. (See timefmt.hpp for the whole location model.)
+  std::string abbr;
 };
 
 class Value {
- public:
+public:
   enum class Kind : uint8_t {
     Null,
     Bool,
@@ -33,13 +36,13 @@ class Value {
     Timestamp,
     Array,
     Object,
-    Delete,   // deleted(): remove the assignment target
-    Nothing,  // nothing(): skip the assignment
+    Delete,  // deleted(): remove the assignment target
+    Nothing, // nothing(): skip the assignment
   };
 
-  Value() = default;  // null
-  Value(json::value v) : json_(std::move(v)) {}  // NOLINT: implicit by design
-  static Value ref(const json::value& v);        // borrows: v must outlive the Value
+  Value() = default;                            // null
+  Value(json::value v) : json_(std::move(v)) {} // NOLINT: implicit by design
+  static Value ref(const json::value& v);       // borrows: v must outlive the Value
   static Value string(std::string s) { return Value(json::value(json::string(s))); }
   static Value bytes(std::string b);
   static Value timestamp(Timestamp t);
@@ -81,35 +84,35 @@ class Value {
   json::value& mut_json();
 
   // --- Coercions with Benthos's rules; they throw TypeError. -----------------------------
-  double get_number() const;     // numbers only
-  int64_t get_int() const;       // numbers only (floats truncate)
-  uint64_t get_uint() const;     // numbers only, not negative
-  bool get_bool() const;         // bools, and numbers (non-zero)
+  double get_number() const;       // numbers only
+  int64_t get_int() const;         // numbers only (floats truncate)
+  uint64_t get_uint() const;       // numbers only, not negative
+  bool get_bool() const;           // bools, and numbers (non-zero)
   std::string get_string() const;  // string, bytes, timestamp (RFC 3339)
   std::string get_bytes() const;   // string, bytes, timestamp
-  Timestamp get_timestamp() const;  // timestamp; number = unix seconds; string = RFC 3339
+  Timestamp get_timestamp() const; // timestamp; number = unix seconds; string = RFC 3339
   // Any value as text: strings and bytes raw, numbers in Go's format, others as JSON.
   std::string to_string() const;
 
- private:
+private:
   enum class Tag : uint8_t { Json, Ref, Bytes, Timestamp, Delete, Nothing };
   Tag tag_ = Tag::Json;
   json::value json_;
   const json::value* ref_ = nullptr;
-  std::string text_;  // bytes
+  std::string text_; // bytes
   Timestamp ts_;
 };
 
 // A value of the wrong type: "expected number value, got string (\"foo\")".
 class TypeError : public std::runtime_error {
- public:
+public:
   TypeError(const Value& got, std::initializer_list<std::string_view> expected,
             std::string_view from = {});
 };
 
 // Any error raised while evaluating (the message is the user-facing text).
 class EvalError : public std::runtime_error {
- public:
+public:
   using std::runtime_error::runtime_error;
 };
 
@@ -131,4 +134,4 @@ std::string format_rfc3339nano(const Timestamp& t);
 // Parses RFC 3339 (with optional fraction); throws EvalError with Go's wording on failure.
 Timestamp parse_rfc3339(std::string_view s);
 
-}  // namespace plugctl::bloblang
+} // namespace plugctl::bloblang
