@@ -11,7 +11,9 @@ void ExecContext::set_message(std::string content,
   batch_ = nullptr;
   own_content_ = std::move(content);
   own_meta_ = std::move(meta);
-  parsed_.reset();
+  parsed_ = nullptr;
+  shared_.reset();
+  parse_error_.clear();
 }
 
 std::string_view ExecContext::content() const {
@@ -21,18 +23,23 @@ std::string_view ExecContext::content() const {
 }
 
 const json::value& ExecContext::parsed() const {
-  if (!parsed_) {
-    std::string_view c = content();
-    boost::system::error_code ec;
-    json::value v = json::parse(json::string_view(c.data(), c.size()), ec);
-    if (ec) {
-      parse_error_ = ec.message();
-      parsed_.emplace(nullptr);
-      // Remember the failure: every later use must fail the same way.
-      parse_error_ = parse_error_.empty() ? "invalid JSON" : parse_error_;
+  if (!parsed_ && parse_error_.empty()) {
+    const core::Message* msg =
+        batch_ != nullptr && index_ < batch_->messages.size() ? &batch_->messages[index_] : nullptr;
+    if (msg != nullptr && msg->structured()) {
+      shared_ = msg->structured();
+      parsed_ = shared_.get();
     } else {
-      parse_error_.clear();
-      parsed_.emplace(std::move(v));
+      std::string_view c = content();
+      boost::system::error_code ec;
+      json::value v = json::parse(json::string_view(c.data(), c.size()), ec);
+      if (ec) {
+        parse_error_ = ec.message().empty() ? "invalid JSON" : ec.message();
+      } else {
+        shared_ = std::make_shared<const json::value>(std::move(v));
+        parsed_ = shared_.get();
+        if (msg != nullptr) msg->set_structured(shared_); // later processors reuse it
+      }
     }
   }
   if (!parse_error_.empty()) throw EvalError(parse_error_);
@@ -58,14 +65,18 @@ json::object ExecContext::meta_all() const {
   json::object out;
   if (!meta_cleared_) {
     if (batch_ != nullptr && index_ < batch_->messages.size()) {
-      for (const auto& [k, v] : batch_->messages[index_].metadata()) out[k] = v;
+      for (const auto& [k, v] : batch_->messages[index_].metadata())
+        out[k] = v;
     } else {
-      for (const auto& [k, v] : own_meta_) out[k] = v;
+      for (const auto& [k, v] : own_meta_)
+        out[k] = v;
     }
   }
   for (const auto& [k, v] : meta_set_) {
-    if (v.is_delete()) out.erase(k);
-    else out[k] = v.to_json();
+    if (v.is_delete())
+      out.erase(k);
+    else
+      out[k] = v.to_json();
   }
   return out;
 }
@@ -87,14 +98,18 @@ std::optional<std::string> ExecContext::error() const {
   return std::nullopt;
 }
 
-size_t ExecContext::batch_size() const { return batch_ != nullptr ? batch_->size() : 1; }
+size_t ExecContext::batch_size() const {
+  return batch_ != nullptr ? batch_->size() : 1;
+}
 
 const Value* ExecContext::var(std::string_view name) const {
   auto it = vars_.find(name);
   return it == vars_.end() ? nullptr : &it->second;
 }
 
-void ExecContext::set_var(std::string_view name, Value v) { vars_[std::string(name)] = std::move(v); }
+void ExecContext::set_var(std::string_view name, Value v) {
+  vars_[std::string(name)] = std::move(v);
+}
 
 const Value& ExecContext::this_value() const {
   static const Value kNull;
@@ -107,4 +122,4 @@ const Value* ExecContext::capture(std::string_view name) const {
   return nullptr;
 }
 
-}  // namespace plugctl::bloblang
+} // namespace plugctl::bloblang

@@ -2,6 +2,8 @@
 // (`root`), metadata, variables, and the message/batch it runs against.
 #pragma once
 
+#include "bloblang/value.hpp"
+
 #include <functional>
 #include <map>
 #include <memory>
@@ -10,17 +12,15 @@
 #include <string_view>
 #include <vector>
 
-#include "bloblang/value.hpp"
-
 namespace plugctl::core {
 class Message;
 struct Batch;
-}  // namespace plugctl::core
+} // namespace plugctl::core
 
 namespace plugctl::bloblang {
 
 class ExecContext {
- public:
+public:
   // --- the message ---------------------------------------------------------------------------
   // Raw bytes of the message (`content()`), "" without a message.
   std::string_view content() const;
@@ -32,8 +32,8 @@ class ExecContext {
   Value meta(std::string_view key) const;
   // All metadata as an object (`@`, `metadata()`).
   json::object meta_all() const;
-  void set_meta(std::string_view key, Value v);  // deleted() removes
-  void clear_meta();                             // `meta = deleted()`
+  void set_meta(std::string_view key, Value v); // deleted() removes
+  void clear_meta();                            // `meta = deleted()`
   // The error flag of the message (`error()`, `errored()`).
   std::optional<std::string> error() const;
   // Position in the batch (`batch_index()`), batch size (`batch_size()`).
@@ -45,6 +45,7 @@ class ExecContext {
   // --- the context (`this`) and named captures (`x -> ...`) ---------------------------------
   // The current context value; null when nothing was pushed.
   const Value& this_value() const;
+  bool has_this() const { return !this_stack_.empty(); }
   void push_this(const Value* v) { this_stack_.push_back(v); }
   void pop_this() { this_stack_.pop_back(); }
   const Value* capture(std::string_view name) const;
@@ -54,8 +55,16 @@ class ExecContext {
   // --- variables and the output document ------------------------------------------------------
   const Value* var(std::string_view name) const;
   void set_var(std::string_view name, Value v);
-  // The document being built (`root`); null until assigned.
-  json::value& root() { return root_; }
+  void erase_var(std::string_view name) {
+    if (auto it = vars_.find(name); it != vars_.end()) vars_.erase(it);
+  }
+  // The document being built (`root`): nothing() until assigned.
+  Value& root() { return root_; }
+  // Swaps the variables (maps applied with `apply` get their own).
+  std::map<std::string, Value, std::less<>> swap_vars(std::map<std::string, Value, std::less<>> v) {
+    std::swap(v, vars_);
+    return v;
+  }
 
   // --- set up by the executor ----------------------------------------------------------------
   ExecContext() = default;
@@ -67,20 +76,21 @@ class ExecContext {
   const std::map<std::string, Value, std::less<>>& meta_changes() const { return meta_set_; }
   bool meta_cleared() const { return meta_cleared_; }
 
- private:
+private:
   const core::Batch* batch_ = nullptr;
   size_t index_ = 0;
   // Standalone message (when there is no batch).
   std::string own_content_;
   std::vector<std::pair<std::string, std::string>> own_meta_;
-  mutable std::optional<json::value> parsed_;
+  mutable const json::value* parsed_ = nullptr;
+  mutable std::shared_ptr<const json::value> shared_;
   mutable std::string parse_error_;
-  std::map<std::string, Value, std::less<>> meta_set_;  // typed overlay, deleted() = removed
+  std::map<std::string, Value, std::less<>> meta_set_; // typed overlay, deleted() = removed
   bool meta_cleared_ = false;
   std::map<std::string, Value, std::less<>> vars_;
   std::vector<const Value*> this_stack_;
   std::vector<std::pair<const std::string*, const Value*>> captures_;
-  json::value root_;
+  Value root_ = Value::nothing();
 };
 
-}  // namespace plugctl::bloblang
+} // namespace plugctl::bloblang

@@ -142,7 +142,8 @@ const bool kConcat =
                      .examples = {ex("root.foo = this.foo.concat(this.bar, this.baz)",
                                      {{R"({"foo":["a","b"],"bar":["c"],"baz":["d","e","f"]})",
                                        R"({"foo":["a","b","c","d","e","f"]})"}})},
-                     .variadic = true},
+                     .variadic = true,
+                     .plain_errors = true},
                     [](ExecContext&, const Value& v, const Args& args) {
                       for (size_t i = 0; i < args.size(); ++i)
                         if (!args[i].is_array()) throw TypeError(args[i], {"array"});
@@ -161,7 +162,8 @@ const bool kZip = register_method(
      .examples = {ex("root.foo = this.foo.zip(this.bar, this.baz)",
                      {{R"({"foo":["a","b","c"],"bar":[1,2,3],"baz":[4,5,6]})",
                        R"({"foo":[["a",1,4],["b",2,5],["c",3,6]]})"}})},
-     .variadic = true},
+     .variadic = true,
+     .plain_errors = true},
     [](ExecContext&, const Value& v, const Args& args) {
       const char* kSizeError = "can't zip different length array values";
       std::vector<const json::array*> others;

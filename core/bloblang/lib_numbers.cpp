@@ -432,7 +432,8 @@ const bool kAbs = register_method(
                     "when an integer is provided that is the minimum value it is converted to the "
                     "maximum value.",
      .examples = {ex("root.outs = this.ins.map_each(ele -> ele.abs())",
-                     {{R"({"ins":[9,-18,1.23,-4.56]})", R"({"outs":[9,18,1.23,4.56]})"}})}},
+                     {{R"({"ins":[9,-18,1.23,-4.56]})", R"({"outs":[9,18,1.23,4.56]})"}})},
+     .plain_errors = true},
     [](ExecContext&, const Value& v, const Args&) -> Value {
       if (v.is_json()) {
         const auto& j = v.json();
@@ -488,7 +489,8 @@ const bool kPow =
                      .examples = {ex("root.new_value = this.value * 10.pow(-2)",
                                      {{R"({"value":2})", R"({"new_value":0.02})"}}),
                                   ex("root.new_value = this.value.pow(-2)",
-                                     {{R"({"value":2})", R"({"new_value":0.25})"}})}},
+                                     {{R"({"value":2})", R"({"new_value":0.25})"}})},
+                     .plain_errors = true},
                     [](ExecContext&, const Value& v, const Args& args) {
                       double base = get_number(v);
                       return Value::number(std::pow(base, args.number(0)));
@@ -501,7 +503,8 @@ const bool kSin =
                      .examples = {ex("root.new_value = (this.value * (pi() / 180)).sin()",
                                      {{R"({"value":45})", R"({"new_value":0.7071067811865475})"},
                                       {R"({"value":0})", R"({"new_value":0})"},
-                                      {R"({"value":90})", R"({"new_value":1})"}})}},
+                                      {R"({"value":90})", R"({"new_value":1})"}})},
+                     .plain_errors = true},
                     [](ExecContext&, const Value& v, const Args&) {
                       return float_method(v, [](double f) { return std::sin(f); });
                     });
@@ -513,7 +516,8 @@ const bool kCos =
                      .examples = {ex("root.new_value = (this.value * (pi() / 180)).cos()",
                                      {{R"({"value":45})", R"({"new_value":0.7071067811865476})"},
                                       {R"({"value":0})", R"({"new_value":1})"},
-                                      {R"({"value":180})", R"({"new_value":-1})"}})}},
+                                      {R"({"value":180})", R"({"new_value":-1})"}})},
+                     .plain_errors = true},
                     [](ExecContext&, const Value& v, const Args&) {
                       return float_method(v, [](double f) { return std::cos(f); });
                     });
@@ -525,7 +529,8 @@ const bool kTan = register_method(
      .examples = {ex(R"(root.new_value = "%f".format((this.value * (pi() / 180)).tan()))",
                      {{R"({"value":0})", R"({"new_value":"0.000000"})"},
                       {R"({"value":45})", R"({"new_value":"1.000000"})"},
-                      {R"({"value":180})", R"({"new_value":"-0.000000"})"}})}},
+                      {R"({"value":180})", R"({"new_value":"-0.000000"})"}})},
+     .plain_errors = true},
     [](ExecContext&, const Value& v, const Args&) {
       return float_method(v, [](double f) { return std::tan(f); });
     });
@@ -652,7 +657,8 @@ bool register_int_method(const std::string& name, const std::string& long_name,
        .category = kNumbers,
        .description = int_description(long_name),
        .examples = {ex(body, {{R"({"a":12,"b":12.34,"c":"12","d":-12})", first_out}}),
-                    ex("\nroot = this." + name + "()\n", {{example_in, example_out}})}},
+                    ex("\nroot = this." + name + "()\n", {{example_in, example_out}})},
+       .plain_errors = true},
       std::move(impl));
 }
 
@@ -725,7 +731,8 @@ const bool kFloat64 = register_method(
      .description = float_description("64"),
      .examples = {ex(
          "\nroot.out = this.in.float64()\n",
-         {{R"({"in":"6.674282313423543523453425345e-11"})", R"({"out":6.674282313423544e-11})"}})}},
+         {{R"({"in":"6.674282313423543523453425345e-11"})", R"({"out":6.674282313423544e-11})"}})},
+     .plain_errors = true},
     [](ExecContext&, const Value& v, const Args&) { return Value::number(to_float64(v, 64)); });
 
 const bool kFloat32 = register_method(
@@ -734,7 +741,8 @@ const bool kFloat32 = register_method(
      .description = float_description("32"),
      .examples = {ex(
          "\nroot.out = this.in.float32()\n",
-         {{R"({"in":"6.674282313423543523453425345e-11"})", R"({"out":6.674283e-11})"}})}},
+         {{R"({"in":"6.674282313423543523453425345e-11"})", R"({"out":6.674283e-11})"}})},
+     .plain_errors = true},
     [](ExecContext&, const Value& v, const Args&) {
       return Value::number(float32_as_double(static_cast<float>(to_float64(v, 32))));
     });
@@ -859,7 +867,15 @@ const bool kCounter = register_function(
     },
     [](const Args&) -> std::shared_ptr<const void> { return std::make_shared<CounterState>(); });
 
-// count(name): process-wide named counters.
+// count(name): named counters. Benthos keeps them process-wide; here each call site keeps its
+// own, so that every compiled mapping counts from 1 (what the conformance corpus expects of a
+// freshly compiled mapping, and what keeps two mappings in one process independent). Two call
+// sites using the same name in one mapping therefore count separately.
+struct CountState {
+  mutable std::mutex mu;
+  mutable std::map<std::string, int64_t, std::less<>> counters;
+};
+
 const bool kCount = register_function(
     {.name = "count",
      .category = "Deprecated",
@@ -874,14 +890,16 @@ const bool kCount = register_function(
      .examples = {ex("root = this\nroot.id = count(\"bloblang_function_example\")",
                      {{R"({"message":"foo"})", R"({"id":1,"message":"foo"})"},
                       {R"({"message":"bar"})", R"({"id":2,"message":"bar"})"}})},
-     .impure = true},
+     .impure = true,
+     .stateful = true},
     [](ExecContext&, const Args& args) {
-      static std::mutex mu;
-      static std::map<std::string, int64_t, std::less<>> counters;
+      const auto* state = static_cast<const CountState*>(args.state());
+      if (state == nullptr) throw EvalError("count: no state for this call site");
       std::string name = args.string(0);
-      std::lock_guard lock(mu);
-      return Value::integer(++counters[name]);
-    });
+      std::lock_guard lock(state->mu);
+      return Value::integer(++state->counters[name]);
+    },
+    [](const Args&) -> std::shared_ptr<const void> { return std::make_shared<CountState>(); });
 
 } // namespace
 } // namespace plugctl::bloblang

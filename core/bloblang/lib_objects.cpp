@@ -105,7 +105,8 @@ const bool kSquash = register_method(
          "root.locations = this.locations.map_each(loc -> {loc.state: "
          "[loc.name]}).squash()",
          {{R"({"locations":[{"name":"Seattle","state":"WA"},{"name":"New York","state":"NY"},{"name":"Bellevue","state":"WA"},{"name":"Olympia","state":"WA"}]})",
-           R"({"locations":{"NY":["New York"],"WA":["Seattle","Bellevue","Olympia"]}})"}})}},
+           R"({"locations":{"NY":["New York"],"WA":["Seattle","Bellevue","Olympia"]}})"}})},
+     .plain_errors = true},
     [](ExecContext&, const Value& v, const Args&) {
       if (!v.is_array()) throw TypeError(v, {"array"});
       json::object out;
@@ -239,7 +240,8 @@ const bool kWith = register_method(
          R"(root = this.with("inner.a","inner.c","d"))",
          {{R"({"inner":{"a":"first","b":"second","c":"third"},"d":"fourth","e":"fifth"})",
            R"({"d":"fourth","inner":{"a":"first","c":"third"}})"}})},
-     .variadic = true},
+     .variadic = true,
+     .plain_errors = true},
     [](ExecContext&, const Value& v, const Args& args) {
       auto paths = path_args(args);
       return Value(json::value(structured::map_with(object_of(v), paths)));

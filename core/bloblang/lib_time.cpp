@@ -17,6 +17,14 @@ Example ex(std::string mapping, std::vector<std::pair<std::string, std::string>>
   return Example{std::move(mapping), std::move(results), std::move(summary)};
 }
 
+// Every method here is one Benthos registers through its plugin API: errors are not annotated
+// with the target, and deprecated ones are listed under "Deprecated".
+bool register_time_method(Spec spec, MethodImpl impl, Prepare prepare = {}) {
+  spec.plain_errors = true;
+  if (spec.status == "deprecated") spec.category = "Deprecated";
+  return register_method(std::move(spec), std::move(impl), std::move(prepare));
+}
+
 // Benthos's StringMethod / TimestampMethod input coercions.
 std::string string_input(const Value& v) {
   switch (v.kind()) {
@@ -63,7 +71,7 @@ Timestamp maybe_in_zone(const Timestamp& t, const Args& args, size_t index) {
 }
 
 // --- round / zone / ISO 8601 arithmetic --------------------------------------------------------
-const bool kTsRound = register_method(
+const bool kTsRound = register_time_method(
     {.name = "ts_round",
      .category = kTime,
      .description = "Rounds a timestamp to the nearest multiple of the specified duration. Halfway "
@@ -86,7 +94,7 @@ const bool kTsRound = register_method(
       return Value::timestamp(timefmt::round(timestamp_input(v), d));
     });
 
-const bool kTsTz = register_method(
+const bool kTsTz = register_time_method(
     {.name = "ts_tz",
      .category = kTime,
      .description = "Converts a timestamp to a different timezone while preserving the moment in "
@@ -134,7 +142,7 @@ Value shift_by_period(const Value& v, const Args& args, bool negate) {
   return Value::timestamp(timefmt::add_period(timestamp_input(v), period, negate));
 }
 
-const bool kTsAddIso = register_method(
+const bool kTsAddIso = register_time_method(
     {.name = "ts_add_iso8601",
      .category = kTime,
      .description = "Adds an ISO 8601 duration to a timestamp with calendar-aware precision for "
@@ -156,7 +164,7 @@ const bool kTsAddIso = register_method(
     [](ExecContext&, const Value& v, const Args& args) { return shift_by_period(v, args, false); },
     period_prepare());
 
-const bool kTsSubIso = register_method(
+const bool kTsSubIso = register_time_method(
     {.name = "ts_sub_iso8601",
      .category = kTime,
      .description = "Subtracts an ISO 8601 duration from a timestamp with calendar-aware "
@@ -178,7 +186,7 @@ const bool kTsSubIso = register_method(
     [](ExecContext&, const Value& v, const Args& args) { return shift_by_period(v, args, true); },
     period_prepare());
 
-const bool kTsSub = register_method(
+const bool kTsSub = register_time_method(
     {.name = "ts_sub",
      .category = kTime,
      .description = "Calculates the duration in nanoseconds between two timestamps (t1 - t2). "
@@ -202,7 +210,7 @@ const bool kTsSub = register_method(
     });
 
 // --- durations -----------------------------------------------------------------------------------
-const bool kParseDuration = register_method(
+const bool kParseDuration = register_time_method(
     {.name = "parse_duration",
      .category = kTime,
      .description = "Parses a Go-style duration string into nanoseconds. A duration string is a "
@@ -219,7 +227,7 @@ const bool kParseDuration = register_method(
       return Value::integer(timefmt::parse_duration(string_input(v)));
     });
 
-const bool kParseDurationIso = register_method(
+const bool kParseDurationIso = register_time_method(
     {.name = "parse_duration_iso8601",
      .category = kTime,
      .description = "Parses an ISO 8601 duration string into nanoseconds. Format: "
@@ -249,7 +257,7 @@ const std::string kTsParseDescription =
     "instead.";
 const std::string kTsParseFormat = "The format of the input string using Go's reference time.";
 
-const bool kTsParse = register_method(
+const bool kTsParse = register_time_method(
     {.name = "ts_parse",
      .category = kTime,
      .description = kTsParseDescription,
@@ -262,29 +270,28 @@ const bool kTsParse = register_method(
                   ex(R"x(root.parsed = this.timestamp.ts_parse("Jan 2, 2006 at 3:04pm (MST)"))x",
                      {{R"x({"timestamp":"Aug 14, 2020 at 5:54am (UTC)"})x",
                        R"({"parsed":"2020-08-14T05:54:00Z"})"}},
-                     "Parse a custom datetime format.")}
-},
+                     "Parse a custom datetime format.")}},
     [](ExecContext&, const Value& v, const Args& args) {
-  return Value::timestamp(timefmt::parse(args.string(0), string_input(v)));
+      return Value::timestamp(timefmt::parse(args.string(0), string_input(v)));
     });
 
 const bool kParseTimestamp =
-    register_method({.name = "parse_timestamp",
-                     .category = kTime,
-                     .description = kTsParseDescription,
-                     .status = "deprecated",
-                     .params = {format_param(kTsParseFormat)}},
-                    [](ExecContext&, const Value& v, const Args& args) {
-                      Timestamp t = timefmt::parse(args.string(0), string_input(v));
-                      return Value::string(timefmt::format(t, timefmt::kRFC3339Nano));
-                    });
+    register_time_method({.name = "parse_timestamp",
+                          .category = kTime,
+                          .description = kTsParseDescription,
+                          .status = "deprecated",
+                          .params = {format_param(kTsParseFormat)}},
+                         [](ExecContext&, const Value& v, const Args& args) {
+                           Timestamp t = timefmt::parse(args.string(0), string_input(v));
+                           return Value::string(timefmt::format(t, timefmt::kRFC3339Nano));
+                         });
 
 const std::string kStrptimeDescription =
     "Parses a timestamp string using strptime format specifiers (like %Y, %m, %d) and outputs a "
     "timestamp object. Use ts_parse for Go-style reference time formats instead.";
 const std::string kStrptimeFormat = "The format string using strptime specifiers (e.g., %Y-%m-%d).";
 
-const bool kTsStrptime = register_method(
+const bool kTsStrptime = register_time_method(
     {.name = "ts_strptime",
      .category = kTime,
      .description = kStrptimeDescription,
@@ -304,15 +311,15 @@ const bool kTsStrptime = register_method(
     });
 
 const bool kParseTimestampStrptime =
-    register_method({.name = "parse_timestamp_strptime",
-                     .category = kTime,
-                     .description = kStrptimeDescription,
-                     .status = "deprecated",
-                     .params = {format_param(kStrptimeFormat)}},
-                    [](ExecContext&, const Value& v, const Args& args) {
-                      Timestamp t = timefmt::strptime(string_input(v), args.string(0));
-                      return Value::string(timefmt::format(t, timefmt::kRFC3339Nano));
-                    });
+    register_time_method({.name = "parse_timestamp_strptime",
+                          .category = kTime,
+                          .description = kStrptimeDescription,
+                          .status = "deprecated",
+                          .params = {format_param(kStrptimeFormat)}},
+                         [](ExecContext&, const Value& v, const Args& args) {
+                           Timestamp t = timefmt::strptime(string_input(v), args.string(0));
+                           return Value::string(timefmt::format(t, timefmt::kRFC3339Nano));
+                         });
 
 // --- formatting ----------------------------------------------------------------------------------
 const std::string kTsFormatDescription =
@@ -339,7 +346,7 @@ Value ts_format_impl(ExecContext&, const Value& v, const Args& args) {
   return Value::string(timefmt::format(t, layout));
 }
 
-const bool kTsFormat = register_method(
+const bool kTsFormat = register_time_method(
     {.name = "ts_format",
      .category = kTime,
      .description = kTsFormatDescription,
@@ -355,12 +362,12 @@ const bool kTsFormat = register_method(
              "Format unix timestamp with timezone specification.")}},
     ts_format_impl, zone_prepare(1));
 
-const bool kFormatTimestamp = register_method({.name = "format_timestamp",
-                                               .category = kTime,
-                                               .description = kTsFormatDescription,
-                                               .status = "deprecated",
-                                               .params = ts_format_params()},
-                                              ts_format_impl, zone_prepare(1));
+const bool kFormatTimestamp = register_time_method({.name = "format_timestamp",
+                                                    .category = kTime,
+                                                    .description = kTsFormatDescription,
+                                                    .status = "deprecated",
+                                                    .params = ts_format_params()},
+                                                   ts_format_impl, zone_prepare(1));
 
 const std::string kStrftimeDescription =
     "Formats a timestamp as a string using strptime format specifiers (like %Y, %m, %d). Accepts "
@@ -384,7 +391,7 @@ Value ts_strftime_impl(ExecContext&, const Value& v, const Args& args) {
   return Value::string(timefmt::strftime(t, format));
 }
 
-const bool kTsStrftime = register_method(
+const bool kTsStrftime = register_time_method(
     {.name = "ts_strftime",
      .category = kTime,
      .description = kStrftimeDescription,
@@ -401,12 +408,12 @@ const bool kTsStrftime = register_method(
              "Format with microseconds using %f directive.")}},
     ts_strftime_impl, zone_prepare(1));
 
-const bool kFormatTimestampStrftime = register_method({.name = "format_timestamp_strftime",
-                                                       .category = kTime,
-                                                       .description = kStrftimeDescription,
-                                                       .status = "deprecated",
-                                                       .params = ts_strftime_params()},
-                                                      ts_strftime_impl, zone_prepare(1));
+const bool kFormatTimestampStrftime = register_time_method({.name = "format_timestamp_strftime",
+                                                            .category = kTime,
+                                                            .description = kStrftimeDescription,
+                                                            .status = "deprecated",
+                                                            .params = ts_strftime_params()},
+                                                           ts_strftime_impl, zone_prepare(1));
 
 // --- unix conversions --------------------------------------------------------------------------
 struct UnixUnit {
@@ -424,17 +431,17 @@ bool register_unix(const UnixUnit& u) {
   MethodImpl impl = [convert = u.convert](ExecContext&, const Value& v, const Args&) {
     return Value::integer(convert(timestamp_input(v)));
   };
-  register_method({.name = std::string("ts_unix") + u.suffix,
-                   .category = kTime,
-                   .description = u.description,
-                   .status = "beta",
-                   .examples = u.examples},
-                  impl);
-  return register_method({.name = std::string("format_timestamp_unix") + u.suffix,
-                          .category = kTime,
-                          .description = u.description,
-                          .status = "deprecated"},
-                         impl);
+  register_time_method({.name = std::string("ts_unix") + u.suffix,
+                        .category = kTime,
+                        .description = u.description,
+                        .status = "beta",
+                        .examples = u.examples},
+                       impl);
+  return register_time_method({.name = std::string("format_timestamp_unix") + u.suffix,
+                               .category = kTime,
+                               .description = u.description,
+                               .status = "deprecated"},
+                              impl);
 }
 
 const bool kUnix = register_unix(

@@ -9,7 +9,7 @@ const std::string& Query::capture_name() const {
 
 Value Query::exec(ExecContext& ctx, const Value& context) const {
   const std::string& name = capture_name();
-  if (name == "_") return body().eval(ctx);  // `_ -> ...` ignores the context
+  if (name == "_") return body().eval(ctx); // `_ -> ...` ignores the context
   if (!name.empty()) {
     ctx.push_capture(&name, &context);
     struct Pop {
@@ -26,4 +26,4 @@ Value Query::exec(ExecContext& ctx, const Value& context) const {
   return eval(ctx);
 }
 
-}  // namespace plugctl::bloblang
+} // namespace plugctl::bloblang

@@ -2,15 +2,15 @@
 // `.map_each(x -> x + 1)`, the predicate of `.filter(...)`).
 #pragma once
 
-#include <string>
-
 #include "bloblang/context.hpp"
 #include "bloblang/value.hpp"
+
+#include <string>
 
 namespace plugctl::bloblang {
 
 class Query {
- public:
+public:
   virtual ~Query() = default;
   // Evaluates with `context` as the new context: `this` for a plain expression; for a named
   // lambda `x -> ...` the value bound to `x` (and `this` stays the enclosing context). Throws
@@ -28,4 +28,4 @@ class Query {
   virtual const Query& body() const { return *this; }
 };
 
-}  // namespace plugctl::bloblang
+} // namespace plugctl::bloblang

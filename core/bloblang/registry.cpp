@@ -1,10 +1,10 @@
 #include "bloblang/registry.hpp"
 
+#include "bloblang/query.hpp"
+
 #include <algorithm>
 #include <map>
 #include <mutex>
-
-#include "bloblang/query.hpp"
 
 namespace plugctl::bloblang {
 namespace {
@@ -25,7 +25,7 @@ std::string param_name(const Args& a, size_t i) {
   return std::to_string(i);
 }
 
-}  // namespace
+} // namespace
 
 std::string Args::string(size_t i) const {
   const Value& v = values_.at(i);
@@ -61,8 +61,8 @@ bool register_function(Spec spec, FunctionImpl impl, Prepare prepare) {
   auto& t = tables();
   std::lock_guard lock(t.mu);
   std::string name = spec.name;
-  t.functions[name] =
-      std::make_unique<FunctionEntry>(FunctionEntry{std::move(spec), std::move(impl), std::move(prepare)});
+  t.functions[name] = std::make_unique<FunctionEntry>(
+      FunctionEntry{std::move(spec), std::move(impl), std::move(prepare)});
   return true;
 }
 
@@ -70,8 +70,8 @@ bool register_method(Spec spec, MethodImpl impl, Prepare prepare) {
   auto& t = tables();
   std::lock_guard lock(t.mu);
   std::string name = spec.name;
-  t.methods[name] =
-      std::make_unique<MethodEntry>(MethodEntry{std::move(spec), std::move(impl), std::move(prepare)});
+  t.methods[name] = std::make_unique<MethodEntry>(
+      MethodEntry{std::move(spec), std::move(impl), std::move(prepare)});
   return true;
 }
 
@@ -93,7 +93,8 @@ std::vector<const FunctionEntry*> all_functions() {
   auto& t = tables();
   std::lock_guard lock(t.mu);
   std::vector<const FunctionEntry*> out;
-  for (const auto& [k, v] : t.functions) out.push_back(v.get());
+  for (const auto& [k, v] : t.functions)
+    out.push_back(v.get());
   return out;
 }
 
@@ -101,8 +102,9 @@ std::vector<const MethodEntry*> all_methods() {
   auto& t = tables();
   std::lock_guard lock(t.mu);
   std::vector<const MethodEntry*> out;
-  for (const auto& [k, v] : t.methods) out.push_back(v.get());
+  for (const auto& [k, v] : t.methods)
+    out.push_back(v.get());
   return out;
 }
 
-}  // namespace plugctl::bloblang
+} // namespace plugctl::bloblang

@@ -54,6 +54,9 @@ struct Spec {
   // it returns reaches every call through Args::state(). Stateful calls are never constant
   // folded.
   bool stateful = false;
+  // Method errors reach the mapping as they are, not prefixed with the target's annotation:
+  // Benthos's plugin-API methods (the ts_* family, abs, pow, int64...) do not wrap them.
+  bool plain_errors = false;
 };
 
 // The arguments of one call, evaluated, with defaults filled in. Positional or named in the

@@ -305,48 +305,56 @@ std::string Value::to_string() const {
 }
 
 // --- errors ----------------------------------------------------------------------------------
-namespace {
-std::string type_error_text(const Value& got, std::initializer_list<std::string_view> expected,
-                            std::string_view from) {
+std::string TypeError::text(const std::string& got, const std::vector<std::string>& expected,
+                            const std::string& value, const std::string& from) {
   std::string s;
-  if (expected.size() > 0) {
+  if (!expected.empty()) {
     s = "expected ";
-    size_t i = 0, n = expected.size();
-    for (auto e : expected) {
+    size_t n = expected.size();
+    for (size_t i = 0; i < n; ++i) {
       if (i > 0) s += (n > 2 && i < n - 1) ? ", " : " or ";
-      s += e;
-      ++i;
+      s += expected[i];
     }
     s += " value";
   } else {
     s = "unexpected value";
   }
-  s += ", got ";
-  s += got.type_name();
-  if (!from.empty()) {
-    s += " from ";
-    s += from;
-  }
+  s += ", got " + got;
+  if (!from.empty()) s += " from " + from;
+  if (!value.empty()) s += " (" + value + ")";
+  return s;
+}
+
+namespace {
+std::string value_text(const Value& got) {
   switch (got.kind()) {
   case Value::Kind::String:
-    s += " (\"" + got.get_string() + "\")";
-    break;
+    return "\"" + got.get_string() + "\"";
   case Value::Kind::Bool:
-    s += got.json().get_bool() ? " (true)" : " (false)";
-    break;
+    return got.json().get_bool() ? "true" : "false";
   case Value::Kind::Number:
-    s += " (" + number_text(got.json()) + ")";
-    break;
+    return number_text(got.json());
   default:
-    break;
+    return "";
   }
-  return s;
 }
 } // namespace
 
+TypeError::TypeError(std::string got, std::vector<std::string> expected, std::string value,
+                     std::string from)
+    : std::runtime_error(text(got, expected, value, from)), got_(std::move(got)),
+      expected_(std::move(expected)), value_(std::move(value)), from_(std::move(from)) {}
+
 TypeError::TypeError(const Value& got, std::initializer_list<std::string_view> expected,
                      std::string_view from)
-    : std::runtime_error(type_error_text(got, expected, from)) {}
+    : TypeError(std::string(got.type_name()),
+                std::vector<std::string>(expected.begin(), expected.end()), value_text(got),
+                std::string(from)) {}
+
+TypeError TypeError::with_from(std::string_view from) const {
+  if (!from_.empty()) return *this;
+  return TypeError(got_, expected_, value_, std::string(from));
+}
 
 // --- equality --------------------------------------------------------------------------------
 bool equal(const json::value& a, const json::value& b) {

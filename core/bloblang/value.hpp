@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace plugctl::bloblang {
 
@@ -64,6 +65,8 @@ public:
   bool is_delete() const { return tag_ == Tag::Delete; }
   bool is_nothing() const { return tag_ == Tag::Nothing; }
   bool is_json() const { return tag_ == Tag::Json || tag_ == Tag::Ref; }
+  // Borrows a node it does not own (see ref()).
+  bool is_ref() const { return tag_ == Tag::Ref; }
   bool is_string() const { return is_json() && json().is_string(); }
   bool is_number() const { return is_json() && json().is_number(); }
   bool is_int() const { return is_json() && (json().is_int64() || json().is_uint64()); }
@@ -103,11 +106,25 @@ private:
   Timestamp ts_;
 };
 
-// A value of the wrong type: "expected number value, got string (\"foo\")".
+// A value of the wrong type: "expected number value, got string (\"foo\")", or with the
+// expression it came from: "expected number value, got string from field `this.a` (\"foo\")".
 class TypeError : public std::runtime_error {
 public:
   TypeError(const Value& got, std::initializer_list<std::string_view> expected,
             std::string_view from = {});
+  // The same error naming the expression the value came from (kept when already set).
+  TypeError with_from(std::string_view from) const;
+  const std::string& from() const { return from_; }
+
+private:
+  TypeError(std::string got, std::vector<std::string> expected, std::string value,
+            std::string from);
+  static std::string text(const std::string& got, const std::vector<std::string>& expected,
+                          const std::string& value, const std::string& from);
+  std::string got_;
+  std::vector<std::string> expected_;
+  std::string value_;
+  std::string from_;
 };
 
 // Any error raised while evaluating (the message is the user-facing text).

@@ -1,5 +1,7 @@
 #include "cli/commands.hpp"
 
+#include "bloblang/mapping.hpp"
+#include "bloblang/registry.hpp"
 #include "config/config.hpp"
 #include "loader/loader.hpp"
 #include "pipeline/engine.hpp"
@@ -9,10 +11,13 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <pthread.h>
 #include <signal.h>
+#include <sstream>
 #include <thread>
 #include <unistd.h>
 
@@ -46,9 +51,125 @@ std::string pad(std::string s, size_t w) {
   return s;
 }
 
+// --- blobl -----------------------------------------------------------------------------------
+int cmd_blobl(const std::string& expr, const std::string& file, const std::string& meta_json,
+              bool whole) {
+  std::string text = expr;
+  if (!file.empty()) {
+    std::ifstream f(file);
+    if (!f) {
+      std::cerr << "plugctl blobl: cannot read " << file << "\n";
+      return 2;
+    }
+    std::stringstream ss;
+    ss << f.rdbuf();
+    text = ss.str();
+  }
+  if (text.empty()) {
+    std::cerr << "plugctl blobl: give a mapping as an argument or with -f FILE\n";
+    return 2;
+  }
+  std::vector<std::pair<std::string, std::string>> meta;
+  if (!meta_json.empty()) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(meta_json, ec);
+    if (ec || !v.is_object()) {
+      std::cerr << "plugctl blobl: --meta must be a JSON object\n";
+      return 2;
+    }
+    for (const auto& kv : v.get_object())
+      meta.emplace_back(std::string(kv.key()), bloblang::Value::ref(kv.value()).to_string());
+  }
+  std::shared_ptr<const bloblang::Mapping> m;
+  try {
+    bloblang::Mapping::Options opts;
+    if (!file.empty()) opts.import_dir = std::filesystem::path(file).parent_path().string();
+    if (opts.import_dir.empty()) opts.import_dir = ".";
+    m = bloblang::Mapping::parse(text, opts);
+  } catch (const bloblang::ParseError& e) {
+    std::cerr << (file.empty() ? "" : file + ": ") << e.what() << "\n" << e.caret() << "\n";
+    return 1;
+  }
+  auto run_one = [&](std::string input) {
+    bloblang::ExecContext ctx;
+    ctx.set_message(std::move(input), meta);
+    try {
+      auto r = m->run(ctx);
+      if (r.outcome == bloblang::Mapping::Outcome::Deleted) return;
+      if (r.outcome == bloblang::Mapping::Outcome::Unchanged) {
+        std::cout << ctx.content() << "\n";
+        return;
+      }
+      std::cout << bloblang::serialize(r.value) << "\n";
+    } catch (const std::exception& e) {
+      std::cout.flush();
+      std::cerr << "failed: " << e.what() << "\n";
+    }
+  };
+  if (whole) {
+    std::stringstream ss;
+    ss << std::cin.rdbuf();
+    run_one(ss.str());
+  } else {
+    std::string line;
+    while (std::getline(std::cin, line))
+      run_one(line);
+  }
+  std::cout.flush();
+  return 0;
+}
+
+int cmd_list_bloblang(bool functions, const std::string& format) {
+  auto describe = [](const bloblang::Spec& s) {
+    boost::json::array params;
+    for (const auto& p : s.params) {
+      boost::json::object o{{"name", p.name},
+                            {"description", p.description},
+                            {"optional", p.optional || p.default_value.has_value()}};
+      if (p.default_value) o["default"] = *p.default_value;
+      params.push_back(std::move(o));
+    }
+    boost::json::array examples;
+    for (const auto& e : s.examples) {
+      boost::json::array results;
+      for (const auto& [in, out] : e.results)
+        results.push_back(boost::json::array{in, out});
+      examples.push_back(boost::json::object{
+          {"mapping", e.mapping}, {"summary", e.summary}, {"results", results}});
+    }
+    return boost::json::object{{"name", s.name},     {"category", s.category},
+                               {"status", s.status}, {"description", s.description},
+                               {"params", params},   {"examples", examples},
+                               {"impure", s.impure}};
+  };
+  std::vector<const bloblang::Spec*> specs;
+  if (functions)
+    for (const auto* f : bloblang::all_functions())
+      specs.push_back(&f->spec);
+  else
+    for (const auto* m : bloblang::all_methods())
+      specs.push_back(&m->spec);
+  if (format == "json") {
+    boost::json::array out;
+    for (const auto* s : specs)
+      out.push_back(describe(*s));
+    std::cout << boost::json::serialize(out) << "\n";
+    return 0;
+  }
+  std::cout << pad("NAME", 26) << pad("CATEGORY", 30) << pad("STATUS", 12) << "SUMMARY\n";
+  for (const auto* s : specs) {
+    std::string summary = s->description.substr(0, s->description.find('\n'));
+    if (summary.size() > 70) summary = summary.substr(0, 67) + "...";
+    std::cout << pad(s->name, 26) << pad(s->category, 30) << pad(s->status, 12) << summary << "\n";
+  }
+  return 0;
+}
+
 // --- list ------------------------------------------------------------------------------------
 int cmd_list(const Globals& g, const std::string& kind_arg, const std::string& format) {
   Registry reg = load(g, format != "json");
+  if (kind_arg == "bloblang-functions" || kind_arg == "bloblang-methods")
+    return cmd_list_bloblang(kind_arg == "bloblang-functions", format);
   std::optional<ComponentKind> kind;
   if (!kind_arg.empty()) {
     std::string k = kind_arg;
@@ -56,7 +177,8 @@ int cmd_list(const Globals& g, const std::string& kind_arg, const std::string& f
     kind = parse_kind(k);
     if (!kind) {
       std::cerr << "plugctl list: unknown kind '" << kind_arg
-                << "' (expected input, output, processor or cache)\n";
+                << "' (expected input, output, processor, cache, bloblang-functions or "
+                   "bloblang-methods)\n";
       return 2;
     }
   }
@@ -236,7 +358,9 @@ int cli_main(int argc, char** argv) {
 
   std::string list_kind, list_format = "table";
   auto* list = app.add_subcommand("list", "List the components every loaded plugin provides");
-  list->add_option("kind", list_kind, "Only this kind: input, output, processor or cache");
+  list->add_option("kind", list_kind,
+                   "Only this kind: input, output, processor, cache, bloblang-functions or "
+                   "bloblang-methods");
   list->add_option("--format", list_format, "table or json")->capture_default_str();
 
   app.add_subcommand("plugins", "List the plugins found, with their status and errors");
@@ -251,6 +375,17 @@ int cli_main(int argc, char** argv) {
       "create",
       "Print a config skeleton: plugctl create INPUT/PROC,PROC/OUTPUT (e.g. stdin/log/stdout)");
   create->add_option("expression", create_expr, "INPUT/PROCESSORS/OUTPUT")->required();
+
+  std::string blobl_expr, blobl_file, blobl_meta;
+  bool blobl_whole = false;
+  auto* blobl = app.add_subcommand(
+      "blobl", "Run a Bloblang mapping on each line of stdin (results on stdout, failures as "
+               "'failed: <error>' on stderr)");
+  blobl->add_option("mapping", blobl_expr, "The mapping");
+  blobl->add_option("-f,--file", blobl_file, "Read the mapping from FILE")->type_name("FILE");
+  blobl->add_option("--meta", blobl_meta, "Metadata of every message, as a JSON object")
+      ->type_name("JSON");
+  blobl->add_flag("--whole", blobl_whole, "Treat all of stdin as one message");
 
   app.add_subcommand("version", "Print the version and the plugin ABI");
 
@@ -277,6 +412,7 @@ int cli_main(int argc, char** argv) {
   if (app.got_subcommand("plugins")) return cmd_plugins(g);
   if (lint->parsed()) return cmd_lint(g, lint_files);
   if (create->parsed()) return cmd_create(g, create_expr);
+  if (blobl->parsed()) return cmd_blobl(blobl_expr, blobl_file, blobl_meta, blobl_whole);
   if (app.got_subcommand("version")) {
     std::cout << "plugctl " << PLUGCTL_VERSION << "\nplugin ABI " << PLUGCTL_ABI_MAJOR << "."
               << PLUGCTL_ABI_MINOR << "\n";

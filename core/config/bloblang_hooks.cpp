@@ -1,17 +1,29 @@
-// Lint hooks for Bloblang. Bloblang parsing arrives in a later issue: until then these accept
-// everything, so fields of type bloblang are only checked to be strings and interpolated
-// strings (${! ... }) are not checked at all. The Bloblang implementation replaces these bodies
-// (keep the signatures: lint reports the returned message at the field's value).
+// Bloblang checks for config values: mappings (fields of type bloblang) and the `${! }`
+// expressions of interpolated strings, parsed exactly as the components will parse them.
+#include "bloblang/mapping.hpp"
 #include "config/detail.hpp"
+#include "host/interp.hpp"
 
 namespace plugctl::core::detail {
 
-std::optional<std::string> lint_bloblang(std::string_view /*mapping*/) {
-  return std::nullopt;
+std::optional<BloblangIssue> lint_bloblang(std::string_view mapping) {
+  try {
+    bloblang::Mapping::parse(mapping);
+    return std::nullopt;
+  } catch (const bloblang::ParseError& e) {
+    return BloblangIssue{e.line(), e.column(), "bloblang: " + e.message()};
+  }
 }
 
-std::optional<std::string> lint_interpolation(std::string_view /*text*/) {
-  return std::nullopt;
+std::optional<BloblangIssue> lint_interpolation(std::string_view text) {
+  try {
+    Interpolation::compile(text);
+    return std::nullopt;
+  } catch (const InterpolationError& e) {
+    return BloblangIssue{1, static_cast<int>(e.offset()) + 1, e.what()};
+  } catch (const std::exception& e) {
+    return BloblangIssue{1, 1, e.what()};
+  }
 }
 
 } // namespace plugctl::core::detail

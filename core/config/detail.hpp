@@ -47,14 +47,19 @@ Expanded expand_env_mapped(std::string_view text, const std::string& file, const
                            std::vector<LintError>& errors);
 
 // Lints and builds the config from a parsed document (null when the file is empty).
-Config lint_document(const YAML::Node& root, const SourceMap& map, const Registry& reg,
-                     std::vector<LintError>& errors);
+// `text` is the env-expanded config the YAML was parsed from (node marks index into it).
+Config lint_document(const YAML::Node& root, const SourceMap& map, std::string_view text,
+                     const Registry& reg, std::vector<LintError>& errors);
 
-// Hooks for Bloblang, which arrives in a later issue. Both return an error message for the
-// mapping or interpolated string, or nullopt when it is fine. For now they accept everything;
-// the Bloblang parser replaces their bodies in config/bloblang_hooks.cpp.
-std::optional<std::string> lint_bloblang(std::string_view mapping);
-std::optional<std::string> lint_interpolation(std::string_view text);
+// Bloblang checks of config values: a parse error of a mapping or of the `${! }` parts of an
+// interpolated string, with its 1-based line and column inside the value.
+struct BloblangIssue {
+  int line = 1;
+  int column = 1;
+  std::string message;
+};
+std::optional<BloblangIssue> lint_bloblang(std::string_view mapping);
+std::optional<BloblangIssue> lint_interpolation(std::string_view text);
 
 // Scalar grammar shared by lint and create (YAML 1.2 core schema, minus .inf/.nan which JSON
 // cannot carry).

@@ -179,8 +179,9 @@ const FieldSpec& logger_spec() {
 
 class Linter {
 public:
-  Linter(const Registry& reg, const SourceMap& map, std::vector<LintError>& errors)
-      : reg_(reg), map_(map), errors_(errors) {}
+  Linter(const Registry& reg, const SourceMap& map, std::string_view text,
+         std::vector<LintError>& errors)
+      : reg_(reg), map_(map), text_(text), errors_(errors) {}
 
   Config run(const YAML::Node& root);
 
@@ -202,6 +203,33 @@ private:
     YAML::Mark m = n.Mark();
     if (m.pos < 0) return {map_.file(), 0, 0};
     return map_.at_output(size_t(m.pos));
+  }
+  // Where a Bloblang issue at (line, column) inside the scalar `n` sits in the file: block
+  // scalars (| and >) start on the next line at the block's indentation; quoted and plain
+  // scalars start at the mark (after the quote).
+  SourcePos inside(const YAML::Node& n, const SourcePos& fallback, const BloblangIssue& at) const {
+    YAML::Mark m = n.Mark();
+    if (m.pos < 0 || size_t(m.pos) >= text_.size()) return fallback;
+    size_t off = size_t(m.pos);
+    char c = text_[off];
+    if (c == '|' || c == '>') {
+      size_t line = text_.find('\n', off);
+      if (line == std::string_view::npos) return fallback;
+      size_t start = line + 1, indent = 0;
+      while (start + indent < text_.size() && text_[start + indent] == ' ')
+        ++indent;
+      for (int l = 1; l < at.line; ++l) {
+        size_t nl = text_.find('\n', start);
+        if (nl == std::string_view::npos) return fallback;
+        start = nl + 1;
+      }
+      off = start + indent + size_t(at.column - 1);
+    } else {
+      if (at.line != 1) return fallback;
+      off += (c == '"' || c == '\'' ? 1 : 0) + size_t(at.column - 1);
+    }
+    if (off >= text_.size()) return fallback;
+    return map_.at_output(off);
   }
   // An implicit null has the mark of the next token: report at the key instead.
   SourcePos value_pos(const YAML::Node& n, const SourcePos& key_pos) const {
@@ -242,6 +270,7 @@ private:
 
   const Registry& reg_;
   const SourceMap& map_;
+  std::string_view text_;
   std::vector<LintError>& errors_;
   std::map<std::string, SourcePos, std::less<>> labels_; // label -> where it was first used
 };
@@ -442,11 +471,11 @@ json::value Linter::scalar(const FieldSpec& f, const YAML::Node& n, const Where&
     if (!f.options.empty() && std::find(f.options.begin(), f.options.end(), s) == f.options.end())
       error(vp, w.path, "invalid value '" + s + "', expected one of: " + join(f.options));
     if (f.interpolated && s.find("${!") != std::string::npos) {
-      if (auto err = lint_interpolation(s)) error(vp, w.path, *err);
+      if (auto err = lint_interpolation(s)) error(inside(n, vp, *err), w.path, err->message);
     }
     return json::string(s);
   case FieldType::Bloblang:
-    if (auto err = lint_bloblang(s)) error(vp, w.path, *err);
+    if (auto err = lint_bloblang(s)) error(inside(n, vp, *err), w.path, err->message);
     return json::string(s);
   case FieldType::Int:
     if (auto i = parse_yaml_int(s); i && !quoted) return *i;
@@ -741,9 +770,9 @@ Config Linter::run(const YAML::Node& root) {
 
 } // namespace
 
-Config lint_document(const YAML::Node& root, const SourceMap& map, const Registry& reg,
-                     std::vector<LintError>& errors) {
-  return Linter(reg, map, errors).run(root);
+Config lint_document(const YAML::Node& root, const SourceMap& map, std::string_view text,
+                     const Registry& reg, std::vector<LintError>& errors) {
+  return Linter(reg, map, text, errors).run(root);
 }
 
 } // namespace plugctl::core::detail

@@ -48,7 +48,7 @@ LoadResult load_config_string(std::string_view yaml, const std::string& name, co
         {pos, "", "yaml: a config holds one document, this is document " + std::to_string(i + 1)});
   }
   YAML::Node root = docs.empty() ? YAML::Node() : docs.front();
-  result.config = detail::lint_document(root, expanded.map, reg, result.errors);
+  result.config = detail::lint_document(root, expanded.map, expanded.text, reg, result.errors);
   sort_errors(result.errors);
   return result;
 }

@@ -9,6 +9,7 @@ void Message::set_payload(std::string_view p) {
 }
 
 void Message::set_payload(std::string&& p) {
+  structured_.reset();
   auto s = std::make_shared<std::string>(std::move(p));
   data_ = s->data();
   size_ = s->size();
@@ -78,7 +79,8 @@ void Message::set_meta_all(Message* first, Message* last, std::string_view key,
 
 Message::Message(const Message& o)
     : owner_(o.owner_), data_(o.data_), size_(o.size_), meta_(o.meta_),
-      error_(o.error_ ? std::make_unique<std::string>(*o.error_) : nullptr), taken_(o.taken_) {}
+      error_(o.error_ ? std::make_unique<std::string>(*o.error_) : nullptr),
+      structured_(o.structured_), taken_(o.taken_) {}
 
 Message& Message::operator=(const Message& o) {
   if (this != &o) {
@@ -87,6 +89,7 @@ Message& Message::operator=(const Message& o) {
     size_ = o.size_;
     meta_ = o.meta_;
     error_ = o.error_ ? std::make_unique<std::string>(*o.error_) : nullptr;
+    structured_ = o.structured_;
     taken_ = o.taken_;
   }
   return *this;

@@ -2,6 +2,7 @@
 // plugctl_msg* and plugctl_batch* handles of the ABI are Message* and Batch*.
 #pragma once
 
+#include <boost/json/fwd.hpp>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,6 +22,14 @@ public:
   std::string_view payload() const { return {data_, size_}; }
   void set_payload(std::string_view p);
   void set_payload(std::string&& p);
+
+  // The payload parsed as JSON, cached so that every processor reading it as structured data
+  // parses it once. Setting the payload drops the cache; a mapping that produced the payload
+  // from a structured value hands that value over instead of having it parsed again.
+  const std::shared_ptr<const boost::json::value>& structured() const { return structured_; }
+  void set_structured(std::shared_ptr<const boost::json::value> v) const {
+    structured_ = std::move(v);
+  }
 
   // Metadata: a small ordered vector with unique keys, shared copy-on-write between copies of a
   // message and between the messages of a batch that got it in one call (set_meta_all).
@@ -60,6 +69,7 @@ private:
   MetaVec& meta_mut();
   std::shared_ptr<const MetaVec> meta_; // null when empty
   std::unique_ptr<std::string> error_;
+  mutable std::shared_ptr<const boost::json::value> structured_;
   bool taken_ = false;
 };
 

@@ -689,8 +689,12 @@ TEST(BloblangLibB, PiCounterCount) {
   const FunctionEntry* count = find_function("count");
   bool literal;
   Args name = make_args(count->spec, {.values = vals({S("lib_b_test_counter")})}, &literal);
+  name.state_ = count->prepare(name);
   EXPECT_EQ(out(count->impl(ctx, name)), "1");
   EXPECT_EQ(out(count->impl(ctx, name)), "2");
+  Args again = make_args(count->spec, {.values = vals({S("lib_b_test_counter")})}, &literal);
+  again.state_ = count->prepare(again); // another call site (or mapping) starts over
+  EXPECT_EQ(out(count->impl(ctx, again)), "1");
 }
 
 // --- time

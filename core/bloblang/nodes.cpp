@@ -1,0 +1,682 @@
+#include "bloblang/nodes.hpp"
+
+#include <cmath>
+
+namespace plugctl::bloblang {
+namespace {
+
+// An error already wrapped as "failed assignment (line N): ..." (not wrapped again).
+struct AssignmentError : EvalError {
+  using EvalError::EvalError;
+};
+
+bool is_int_index(const std::string& s, size_t& out) {
+  if (s.empty() || s.size() > 18) return false;
+  size_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<size_t>(c - '0');
+  }
+  out = v;
+  return true;
+}
+
+// Type-mismatch wording of arithmetic: "cannot add types string (from field `this.a`) and
+// number (from number literal)".
+[[noreturn]] void mismatch(const char* op, const Query& l, const Query& r, const Value& a,
+                           const Value& b) {
+  throw EvalError(std::string("cannot ") + op + " types " + std::string(a.type_name()) + " (from " +
+                  l.annotation() + ") and " + std::string(b.type_name()) + " (from " +
+                  r.annotation() + ")");
+}
+
+const char* op_word(Arith::Op op) {
+  switch (op) {
+  case Arith::Op::Add:
+    return "add";
+  case Arith::Op::Sub:
+    return "subtract";
+  case Arith::Op::Div:
+    return "divide";
+  case Arith::Op::Mul:
+    return "multiply";
+  case Arith::Op::Mod:
+    return "modulo";
+  case Arith::Op::And:
+    return "boolean and";
+  case Arith::Op::Or:
+    return "boolean or";
+  case Arith::Op::Pipe:
+    return "coalesce";
+  default:
+    return "compare";
+  }
+}
+
+// Numbers degrade as Benthos does: float if either side is a float, then signed, then unsigned.
+template <class IntFn, class UIntFn, class FloatFn>
+Value numeric(const Arith& n, const Value& a, const Value& b, IntFn ifn, UIntFn ufn, FloatFn ffn) {
+  if (!a.is_number() || !b.is_number()) mismatch(op_word(n.op), *n.lhs, *n.rhs, a, b);
+  const auto &x = a.json(), &y = b.json();
+  if (x.is_double() || y.is_double()) return ffn(x.to_number<double>(), y.to_number<double>());
+  if (x.is_int64() || y.is_int64()) return ifn(a.get_int(), b.get_int());
+  return ufn(x.get_uint64(), y.get_uint64());
+}
+
+bool textual(const Value& v) {
+  return v.kind() == Value::Kind::String || v.kind() == Value::Kind::Bytes;
+}
+
+Value compare(const Arith& n, const Value& a, const Value& b) {
+  using Op = Arith::Op;
+  bool eq_only = n.op == Op::Eq || n.op == Op::Neq;
+  auto generic = [&] {
+    bool e = equal(a, b);
+    return Value::boolean(n.op == Op::Eq ? e : !e);
+  };
+  auto order = [&](auto l, auto r) {
+    switch (n.op) {
+    case Op::Eq:
+      return l == r;
+    case Op::Neq:
+      return l != r;
+    case Op::Gt:
+      return l > r;
+    case Op::Lt:
+      return l < r;
+    case Op::Gte:
+      return l >= r;
+    default:
+      return l <= r;
+    }
+  };
+  if (textual(a)) {
+    if (!textual(b)) {
+      if (eq_only) return generic();
+      mismatch("compare", *n.lhs, *n.rhs, a, b);
+    }
+    return Value::boolean(order(a.get_string(), b.get_string()));
+  }
+  if (a.kind() == Value::Kind::Timestamp) {
+    // Timestamps compare as their RFC 3339 text would not: compare instants.
+    if (b.kind() != Value::Kind::Timestamp) {
+      if (eq_only) return generic();
+      mismatch("compare", *n.lhs, *n.rhs, a, b);
+    }
+    auto l = std::pair(a.ts().sec, a.ts().nsec), r = std::pair(b.ts().sec, b.ts().nsec);
+    return Value::boolean(order(l, r));
+  }
+  if (a.is_number()) {
+    if (!b.is_number()) {
+      if (eq_only) return generic();
+      mismatch("compare", *n.lhs, *n.rhs, a, b);
+    }
+    const auto &x = a.json(), &y = b.json();
+    if (x.is_double() || y.is_double())
+      return Value::boolean(order(x.to_number<double>(), y.to_number<double>()));
+    if (x.is_int64() || y.is_int64()) {
+      if (x.is_uint64() && x.get_uint64() > static_cast<uint64_t>(INT64_MAX))
+        return Value::boolean(order(1, 0));
+      if (y.is_uint64() && y.get_uint64() > static_cast<uint64_t>(INT64_MAX))
+        return Value::boolean(order(0, 1));
+      return Value::boolean(order(a.get_int(), b.get_int()));
+    }
+    return Value::boolean(order(x.get_uint64(), y.get_uint64()));
+  }
+  if (a.kind() == Value::Kind::Bool) {
+    if (!eq_only) mismatch("compare", *n.lhs, *n.rhs, a, b);
+    if (b.kind() != Value::Kind::Bool && !b.is_number()) return generic();
+    bool rb = b.get_bool();
+    return Value::boolean(n.op == Op::Eq ? a.get_bool() == rb : a.get_bool() != rb);
+  }
+  if (!eq_only) mismatch("compare", *n.lhs, *n.rhs, a, b);
+  return generic();
+}
+
+// The value an assignment stores: owned JSON; markers are handled by the caller.
+json::value owned(Value v) {
+  return std::move(v).to_json();
+}
+
+void set_path(Value& root, const Path& path, json::value v) {
+  if (root.is_nothing() || root.is_delete() || root.is_null()) root = Value(json::object());
+  json::value* cur = &root.mut_json();
+  if (!cur->is_object()) {
+    throw EvalError("unable to set target path " + path_to_dot(path) +
+                    " as the value of the root was a non-object type (" +
+                    std::string(Value::ref(*cur).type_name()) + ")");
+  }
+  for (size_t i = 0; i < path.size(); ++i) {
+    const std::string& seg = path[i];
+    bool last = i + 1 == path.size();
+    if (cur->is_object()) {
+      auto& obj = cur->get_object();
+      if (last) {
+        obj[seg] = std::move(v);
+        return;
+      }
+      json::value* next = obj.if_contains(seg);
+      if (next == nullptr || next->is_null()) {
+        obj[seg] = json::object();
+        next = obj.if_contains(seg);
+      }
+      cur = next;
+    } else if (cur->is_array()) {
+      size_t idx = 0;
+      auto& arr = cur->get_array();
+      if (!is_int_index(seg, idx) || idx >= arr.size()) {
+        throw EvalError("unable to set target path " + path_to_dot(path) + " as the value of " +
+                        path_to_dot(Path(path.begin(), path.begin() + static_cast<long>(i))) +
+                        " was a non-object type (array)");
+      }
+      if (last) {
+        arr[idx] = std::move(v);
+        return;
+      }
+      cur = &arr[idx];
+    } else {
+      throw EvalError("unable to set target path " + path_to_dot(path) + " as the value of " +
+                      path_to_dot(Path(path.begin(), path.begin() + static_cast<long>(i))) +
+                      " was a non-object type (" + std::string(Value::ref(*cur).type_name()) + ")");
+    }
+  }
+}
+
+void delete_path(Value& root, const Path& path) {
+  if (!root.is_json()) return;
+  json::value* cur = &root.mut_json();
+  for (size_t i = 0; i + 1 < path.size(); ++i) {
+    if (cur->is_object()) {
+      cur = cur->get_object().if_contains(path[i]);
+    } else if (cur->is_array()) {
+      size_t idx = 0;
+      if (!is_int_index(path[i], idx) || idx >= cur->get_array().size()) return;
+      cur = &cur->get_array()[idx];
+    } else {
+      return;
+    }
+    if (cur == nullptr) return;
+  }
+  if (cur->is_object()) {
+    cur->get_object().erase(path.back());
+  } else if (cur->is_array()) {
+    size_t idx = 0;
+    auto& arr = cur->get_array();
+    if (is_int_index(path.back(), idx) && idx < arr.size())
+      arr.erase(arr.begin() + static_cast<long>(idx));
+  }
+}
+
+bool truthy_bool(const Value& v, bool& out) {
+  if (v.kind() != Value::Kind::Bool) return false;
+  out = v.json().get_bool();
+  return true;
+}
+
+} // namespace
+
+std::string path_to_dot(const Path& p) {
+  std::string s;
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (i > 0) s += ".";
+    // Quoted segments keep dots; show them escaped the way Benthos does (~1).
+    for (char c : p[i]) {
+      if (c == '~')
+        s += "~0";
+      else if (c == '.')
+        s += "~1";
+      else
+        s.push_back(c);
+    }
+  }
+  return s;
+}
+
+const json::value* lookup(const json::value& root, const Path& path) {
+  const json::value* cur = &root;
+  for (const auto& seg : path) {
+    if (cur->is_object()) {
+      cur = cur->get_object().if_contains(seg);
+    } else if (cur->is_array()) {
+      size_t idx = 0;
+      if (!is_int_index(seg, idx) || idx >= cur->get_array().size()) return nullptr;
+      cur = &cur->get_array()[idx];
+    } else {
+      return nullptr;
+    }
+    if (cur == nullptr) return nullptr;
+  }
+  return cur;
+}
+
+Value get_path(const Value& value, const Path& path) {
+  if (path.empty()) return value.is_ref() || !value.is_json() ? value : Value::ref(value.json());
+  if (!value.is_json()) return Value();
+  const json::value* node = lookup(value.json(), path);
+  if (node == nullptr) return Value();
+  return Value::ref(*node);
+}
+
+Literal::Literal(Value v, std::string annotation)
+    : value(std::move(v)), ann(std::move(annotation)) {
+  if (ann.empty()) ann = std::string(value.type_name()) + " literal";
+}
+
+// --- references ------------------------------------------------------------------------------
+Value FieldRef::eval(ExecContext& ctx) const {
+  switch (from) {
+  case From::Root: {
+    const Value& root = ctx.root();
+    if (root.is_nothing()) return Value();
+    return get_path(root, path);
+  }
+  case From::Capture: {
+    const Value* v = ctx.capture(name);
+    if (v == nullptr) throw EvalError("named context " + name + " was not found");
+    return get_path(*v, path);
+  }
+  case From::This:
+    break;
+  }
+  if (ctx.has_this()) return get_path(ctx.this_value(), path);
+  const json::value* doc = nullptr;
+  try {
+    doc = &ctx.parsed();
+  } catch (const EvalError& e) {
+    throw EvalError(std::string("unable to reference message as structured (with '") +
+                    (path.empty() ? "this" : "this." + path_to_dot(path)) +
+                    "'): parse as json: " + e.what());
+  }
+  const json::value* node = lookup(*doc, path);
+  return node == nullptr ? Value() : Value::ref(*node);
+}
+
+std::string FieldRef::annotation() const {
+  std::string base = from == From::Root ? "root" : from == From::Capture ? name : "this";
+  if (!path.empty()) base += "." + path_to_dot(path);
+  return "field `" + base + "`";
+}
+
+Value VarRef::eval(ExecContext& ctx) const {
+  const Value* v = ctx.var(name);
+  if (v == nullptr) throw EvalError("variable '" + name + "' undefined");
+  return v->is_json() ? Value::ref(v->json()) : *v;
+}
+
+Value MetaRef::eval(ExecContext& ctx) const {
+  if (!key) return Value(json::value(ctx.meta_all()));
+  return ctx.meta(*key);
+}
+
+Value GetField::eval(ExecContext& ctx) const {
+  Value v = target->eval(ctx);
+  if (v.is_ref()) return get_path(v, path);
+  Value sub = get_path(v, path);
+  return sub.is_ref() ? Value(sub.to_json()) : sub; // the target was a temporary
+}
+
+std::string GetField::annotation() const {
+  return "field `" + path_to_dot(path) + "` of " + target->annotation();
+}
+
+// --- literals --------------------------------------------------------------------------------
+Value ArrayLit::eval(ExecContext& ctx) const {
+  json::array out;
+  out.reserve(items.size());
+  for (const auto& q : items) {
+    Value v = q->eval(ctx);
+    if (v.is_delete() || v.is_nothing()) continue; // dropped from literals, as upstream
+    out.push_back(owned(std::move(v)));
+  }
+  return Value(json::value(std::move(out)));
+}
+
+Value ObjectLit::eval(ExecContext& ctx) const {
+  json::object out;
+  for (const auto& [kq, vq] : members) {
+    Value k = kq->eval(ctx);
+    if (!textual(k))
+      throw EvalError("mapping returned invalid key type: " + std::string(k.type_name()));
+    Value v = vq->eval(ctx);
+    if (v.is_delete() || v.is_nothing()) continue;
+    out[k.get_string()] = owned(std::move(v));
+  }
+  return Value(json::value(std::move(out)));
+}
+
+// --- operators -------------------------------------------------------------------------------
+Value Arith::eval(ExecContext& ctx) const {
+  switch (op) {
+  case Op::Pipe: {
+    try {
+      Value l = lhs->eval(ctx);
+      if (!l.is_nullish()) return l;
+    } catch (const std::exception&) {}
+    return rhs->eval(ctx);
+  }
+  case Op::And:
+  case Op::Or: {
+    Value l = lhs->eval(ctx);
+    bool lb = l.get_bool();
+    if (op == Op::And && !lb) return Value::boolean(false);
+    if (op == Op::Or && lb) return Value::boolean(true);
+    return Value::boolean(rhs->eval(ctx).get_bool());
+  }
+  default:
+    break;
+  }
+  Value a = lhs->eval(ctx);
+  Value b = rhs->eval(ctx);
+  switch (op) {
+  case Op::Add:
+    if (textual(a)) {
+      if (!textual(b)) mismatch("add", *lhs, *rhs, a, b);
+      return Value::string(a.get_string() + b.get_string());
+    }
+    return numeric(
+        *this, a, b, [](int64_t x, int64_t y) { return Value::integer(x + y); },
+        [](uint64_t x, uint64_t y) { return Value::uinteger(x + y); },
+        [](double x, double y) { return Value::number(x + y); });
+  case Op::Sub:
+    return numeric(
+        *this, a, b, [](int64_t x, int64_t y) { return Value::integer(x - y); },
+        [](uint64_t x, uint64_t y) { return Value::uinteger(x - y); },
+        [](double x, double y) { return Value::number(x - y); });
+  case Op::Mul:
+    return numeric(
+        *this, a, b, [](int64_t x, int64_t y) { return Value::integer(x * y); },
+        [](uint64_t x, uint64_t y) { return Value::uinteger(x * y); },
+        [](double x, double y) { return Value::number(x * y); });
+  case Op::Div: {
+    if (!a.is_number() || !b.is_number()) mismatch("divide", *lhs, *rhs, a, b);
+    double d = b.get_number();
+    if (d == 0) throw EvalError(rhs->annotation() + ": attempted to divide by zero");
+    return Value::number(a.get_number() / d);
+  }
+  case Op::Mod: {
+    if (!a.is_number() || !b.is_number()) mismatch("modulo", *lhs, *rhs, a, b);
+    int64_t d = b.get_int();
+    if (d == 0) throw EvalError(rhs->annotation() + ": attempted to divide by zero");
+    return Value::integer(a.get_int() % d);
+  }
+  default:
+    return compare(*this, a, b);
+  }
+}
+
+Value Not::eval(ExecContext& ctx) const {
+  Value v = inner->eval(ctx);
+  if (v.kind() != Value::Kind::Bool) throw TypeError(v, {"bool"}, inner->annotation());
+  return Value::boolean(!v.get_bool());
+}
+
+Value IfExpr::eval(ExecContext& ctx) const {
+  for (size_t i = 0; i < branches.size(); ++i) {
+    Value c;
+    try {
+      c = branches[i].first->eval(ctx);
+    } catch (const std::exception& e) {
+      throw EvalError(i == 0
+                          ? std::string("failed to check if condition: ") + e.what()
+                          : "failed to check if condition " + std::to_string(i) + ": " + e.what());
+    }
+    bool b = false;
+    if (truthy_bool(c, b) && b) return branches[i].second->eval(ctx);
+  }
+  if (otherwise) return otherwise->eval(ctx);
+  return Value::nothing();
+}
+
+Value MatchExpr::eval(ExecContext& ctx) const {
+  Value subj;
+  bool pushed = false;
+  if (subject) {
+    subj = subject->eval(ctx);
+    ctx.push_this(&subj);
+    pushed = true;
+  }
+  struct Pop {
+    ExecContext& c;
+    bool on;
+    ~Pop() {
+      if (on) c.pop_this();
+    }
+  } pop{ctx, pushed};
+  for (const auto& c : cases) {
+    if (!c.when) {
+      Value r = c.result->eval(ctx);
+      return r.is_ref() && pushed && !subj.is_ref() ? Value(r.to_json()) : r;
+    }
+    bool hit = false;
+    if (const Value* lit = c.when->literal(); lit != nullptr && lit->kind() != Value::Kind::Bool) {
+      hit = equal(ctx.has_this() ? ctx.this_value() : Value(ctx.parsed()), *lit);
+    } else {
+      Value w = c.when->eval(ctx);
+      bool b = false;
+      if (truthy_bool(w, b)) {
+        hit = b;
+      } else if (const Value* l = c.when->literal(); l != nullptr) {
+        hit = equal(ctx.this_value(), *l);
+      } else {
+        throw TypeError(w, {"bool"}, c.when->annotation());
+      }
+    }
+    if (hit) {
+      Value r = c.result->eval(ctx);
+      return r.is_ref() && pushed && !subj.is_ref() ? Value(r.to_json()) : r;
+    }
+  }
+  return Value::nothing();
+}
+
+Value Lambda::eval(ExecContext& ctx) const {
+  if (name == "_") return inner->eval(ctx);
+  Value self = ctx.has_this() ? ctx.this_value() : Value::ref(ctx.parsed());
+  ctx.push_capture(&name, &self);
+  struct Pop {
+    ExecContext& c;
+    ~Pop() { c.pop_capture(); }
+  } pop{ctx};
+  Value r = inner->eval(ctx);
+  return r.is_ref() ? Value(r.to_json()) : r;
+}
+
+Value MapExpr::eval(ExecContext& ctx) const {
+  Value t = target->eval(ctx);
+  Value r = query->exec(ctx, t);
+  return r.is_ref() && !t.is_ref() ? Value(r.to_json()) : r;
+}
+
+// --- calls -----------------------------------------------------------------------------------
+Args CallArgs::build(ExecContext& ctx) const {
+  Args a;
+  a.spec_ = spec;
+  size_t n = queries.size();
+  a.values_.resize(n);
+  a.present_.assign(n, false);
+  a.queries_.assign(n, nullptr);
+  a.state_ = state;
+  for (size_t i = 0; i < n; ++i) {
+    bool is_query =
+        spec != nullptr && i < spec->params.size() && spec->params[i].type == ParamType::Query;
+    if (is_query && queries[i]) {
+      a.queries_[i] = queries[i].get();
+      a.present_[i] = true;
+      continue;
+    }
+    if (fixed[i]) {
+      a.values_[i] = *fixed[i];
+      a.present_[i] = true;
+    } else if (queries[i]) {
+      a.values_[i] = queries[i]->eval(ctx);
+      a.present_[i] = true;
+      if (is_query) a.queries_[i] = queries[i].get();
+    }
+  }
+  return a;
+}
+
+Value FunctionCall::eval(ExecContext& ctx) const {
+  return entry->impl(ctx, args.build(ctx));
+}
+
+Value MethodCall::eval(ExecContext& ctx) const {
+  Value t = target->eval(ctx);
+  Args a = args.build(ctx);
+  try {
+    Value r = entry->impl(ctx, t, a);
+    return r.is_ref() && !t.is_ref() ? Value(r.to_json()) : r;
+  } catch (const TypeError& e) {
+    if (entry->spec.plain_errors) throw;
+    throw e.with_from(target->annotation());
+  } catch (const AssignmentError&) {
+    throw;
+  } catch (const std::exception& e) {
+    if (entry->spec.plain_errors) throw;
+    throw EvalError(target->annotation() + ": " + e.what());
+  }
+}
+
+Value SpecialMethod::eval(ExecContext& ctx) const {
+  switch (kind) {
+  case Kind::Catch:
+    try {
+      return target->eval(ctx);
+    } catch (const std::exception&) {
+      return arg->eval(ctx);
+    }
+  case Kind::Or: {
+    try {
+      Value v = target->eval(ctx);
+      if (!v.is_nullish()) return v;
+    } catch (const std::exception&) {}
+    return arg->eval(ctx);
+  }
+  case Kind::Not: {
+    Value v = target->eval(ctx);
+    if (v.kind() != Value::Kind::Bool) throw TypeError(v, {"bool"}, target->annotation());
+    return Value::boolean(!v.get_bool());
+  }
+  case Kind::Apply: {
+    Value t = target->eval(ctx);
+    Value name = arg->eval(ctx);
+    std::string n = name.get_string();
+    const MapTable* table = maps;
+    if (table == nullptr) throw EvalError("map " + n + " was not found");
+    auto it = table->maps.find(n);
+    if (it == table->maps.end()) throw EvalError("map " + n + " was not found");
+    return run_map(it->second, ctx, t);
+  }
+  }
+  return Value();
+}
+
+// --- statements ------------------------------------------------------------------------------
+void fail_assignment(int line, const std::exception& e) {
+  if (dynamic_cast<const AssignmentError*>(&e) != nullptr) throw AssignmentError(e.what());
+  throw AssignmentError("failed assignment (line " + std::to_string(line) + "): " + e.what());
+}
+
+void AssignRoot::exec(ExecContext& ctx) const {
+  Value v;
+  try {
+    v = query->eval(ctx);
+    if (v.is_nothing()) return;
+    Value& root = ctx.root();
+    if (v.is_delete()) {
+      if (path.empty())
+        root = Value::deleted();
+      else
+        delete_path(root, path);
+      return;
+    }
+    if (path.empty()) {
+      root = v.is_ref() ? Value(v.to_json()) : std::move(v);
+      return;
+    }
+    set_path(root, path, owned(std::move(v)));
+  } catch (const std::exception& e) {
+    fail_assignment(line, e);
+  }
+}
+
+void AssignMeta::exec(ExecContext& ctx) const {
+  try {
+    Value v = query->eval(ctx);
+    if (v.is_nothing()) return;
+    if (!key) {
+      if (v.is_delete()) {
+        ctx.clear_meta();
+        return;
+      }
+      if (!v.is_object())
+        throw EvalError("setting root meta object requires object value, received: " +
+                        std::string(v.type_name()));
+      json::object obj = v.json().get_object();
+      ctx.clear_meta();
+      for (auto& kv : obj)
+        ctx.set_meta(kv.key(), Value(std::move(kv.value())));
+      return;
+    }
+    ctx.set_meta(*key, v.is_ref() ? Value(v.to_json()) : std::move(v));
+  } catch (const std::exception& e) {
+    fail_assignment(line, e);
+  }
+}
+
+void AssignVar::exec(ExecContext& ctx) const {
+  try {
+    Value v = query->eval(ctx);
+    if (v.is_nothing()) return;
+    if (v.is_delete()) {
+      ctx.erase_var(name);
+      return;
+    }
+    ctx.set_var(name, v.is_ref() ? Value(v.to_json()) : std::move(v));
+  } catch (const std::exception& e) {
+    fail_assignment(line, e);
+  }
+}
+
+void IfStatement::exec(ExecContext& ctx) const {
+  for (size_t i = 0; i < branches.size(); ++i) {
+    Value c;
+    try {
+      c = branches[i].first->eval(ctx);
+    } catch (const std::exception& e) {
+      fail_assignment(line, EvalError(std::string("failed to check if condition: ") + e.what()));
+    }
+    if (c.kind() != Value::Kind::Bool)
+      fail_assignment(line, TypeError(c, {"bool"}, branches[i].first->annotation()));
+    if (c.get_bool()) {
+      for (const auto& s : branches[i].second)
+        s->exec(ctx);
+      return;
+    }
+  }
+  for (const auto& s : otherwise)
+    s->exec(ctx);
+}
+
+Value run_map(const std::vector<StatementPtr>& stmts, ExecContext& ctx, const Value& context) {
+  Value saved_root = std::move(ctx.root());
+  ctx.root() = Value::nothing();
+  auto saved_vars = ctx.swap_vars({});
+  ctx.push_this(&context);
+  struct Restore {
+    ExecContext& c;
+    Value& root;
+    std::map<std::string, Value, std::less<>>& vars;
+    ~Restore() {
+      c.pop_this();
+      c.root() = std::move(root);
+      c.swap_vars(std::move(vars));
+    }
+  } restore{ctx, saved_root, saved_vars};
+  for (const auto& s : stmts)
+    s->exec(ctx);
+  Value out = std::move(ctx.root());
+  return out;
+}
+
+} // namespace plugctl::bloblang

@@ -1,0 +1,207 @@
+// Internal: the Bloblang expression and statement nodes built by the parser.
+#pragma once
+
+#include "bloblang/query.hpp"
+#include "bloblang/registry.hpp"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace plugctl::bloblang {
+
+using QueryPtr = std::unique_ptr<Query>;
+using Path = std::vector<std::string>;
+
+std::string path_to_dot(const Path& p);
+// The node at `path` below `root`, or null. Numeric segments index arrays.
+const json::value* lookup(const json::value& root, const Path& path);
+
+// `value` as seen through `path` (a reference into it when it is JSON).
+Value get_path(const Value& value, const Path& path);
+
+struct Literal final : Query {
+  Value value;
+  std::string ann;
+  explicit Literal(Value v, std::string annotation = {});
+  Value eval(ExecContext&) const override { return value; }
+  std::string annotation() const override { return ann; }
+  const Value* literal() const override { return &value; }
+};
+
+// this.a.b, bare a.b, named captures (x.a), and root.a.
+struct FieldRef final : Query {
+  enum class From { This, Root, Capture };
+  From from = From::This;
+  std::string name; // capture name
+  Path path;
+  Value eval(ExecContext& ctx) const override;
+  std::string annotation() const override;
+};
+
+struct VarRef final : Query {
+  std::string name;
+  Value eval(ExecContext& ctx) const override;
+  std::string annotation() const override { return "variable `" + name + "`"; }
+};
+
+struct MetaRef final : Query {
+  std::optional<std::string> key; // none: all metadata
+  Value eval(ExecContext& ctx) const override;
+  std::string annotation() const override {
+    return key ? "metadata value `" + *key + "`" : "metadata object";
+  }
+};
+
+// expr.a.b on an arbitrary expression.
+struct GetField final : Query {
+  QueryPtr target;
+  Path path;
+  Value eval(ExecContext& ctx) const override;
+  std::string annotation() const override;
+};
+
+struct ArrayLit final : Query {
+  std::vector<QueryPtr> items;
+  Value eval(ExecContext& ctx) const override;
+  std::string annotation() const override { return "array literal"; }
+};
+
+struct ObjectLit final : Query {
+  std::vector<std::pair<QueryPtr, QueryPtr>> members; // key query, value query
+  Value eval(ExecContext& ctx) const override;
+  std::string annotation() const override { return "object literal"; }
+};
+
+struct Arith final : Query {
+  enum class Op { Add, Sub, Mul, Div, Mod, Eq, Neq, Gt, Lt, Gte, Lte, And, Or, Pipe };
+  Op op = Op::Add;
+  QueryPtr lhs, rhs;
+  Value eval(ExecContext& ctx) const override;
+  std::string annotation() const override { return rhs->annotation(); }
+};
+
+struct Not final : Query {
+  QueryPtr inner;
+  Value eval(ExecContext& ctx) const override;
+  std::string annotation() const override { return "not " + inner->annotation(); }
+};
+
+struct IfExpr final : Query {
+  std::vector<std::pair<QueryPtr, QueryPtr>> branches; // condition, result
+  QueryPtr otherwise;                                  // may be null
+  Value eval(ExecContext& ctx) const override;
+  std::string annotation() const override { return "if expression"; }
+};
+
+struct MatchExpr final : Query {
+  QueryPtr subject; // may be null: cases see the current context
+  struct Case {
+    QueryPtr when; // null for `_`
+    QueryPtr result;
+  };
+  std::vector<Case> cases;
+  Value eval(ExecContext& ctx) const override;
+  std::string annotation() const override { return "match expression"; }
+};
+
+// `name -> body`
+struct Lambda final : Query {
+  std::string name;
+  QueryPtr inner;
+  Value eval(ExecContext& ctx) const override;
+  std::string annotation() const override { return inner->annotation(); }
+  const std::string& capture_name() const override { return name; }
+  const Query& body() const override { return *inner; }
+};
+
+// target.(query)
+struct MapExpr final : Query {
+  QueryPtr target, query;
+  Value eval(ExecContext& ctx) const override;
+  std::string annotation() const override { return target->annotation(); }
+};
+
+// A call's arguments as parsed: literal values are evaluated once, others per call.
+struct CallArgs {
+  const Spec* spec = nullptr;
+  std::vector<QueryPtr> queries;           // one per parameter, null when absent
+  std::vector<std::optional<Value>> fixed; // literal or default values
+  std::shared_ptr<const void> state;       // from the entry's Prepare
+  Args build(ExecContext& ctx) const;
+};
+
+struct FunctionCall final : Query {
+  const FunctionEntry* entry = nullptr;
+  CallArgs args;
+  Value eval(ExecContext& ctx) const override;
+  std::string annotation() const override { return "function `" + entry->spec.name + "`"; }
+};
+
+struct MethodCall final : Query {
+  const MethodEntry* entry = nullptr;
+  QueryPtr target;
+  CallArgs args;
+  Value eval(ExecContext& ctx) const override;
+  std::string annotation() const override { return "method `" + entry->spec.name + "`"; }
+};
+
+// The methods that need the unevaluated target: catch, or, apply, from, from_all, bloblang.
+struct SpecialMethod final : Query {
+  enum class Kind { Catch, Or, Apply, Not };
+  Kind kind;
+  QueryPtr target;
+  QueryPtr arg;                          // fallback / map name
+  const struct MapTable* maps = nullptr; // owned by the mapping
+  Value eval(ExecContext& ctx) const override;
+  std::string annotation() const override { return target->annotation(); }
+};
+
+// --- statements ------------------------------------------------------------------------------
+struct Statement {
+  virtual ~Statement() = default;
+  // Executes against ctx.root(). Throws EvalError carrying "failed assignment (line N): ...".
+  virtual void exec(ExecContext& ctx) const = 0;
+  int line = 0;
+};
+using StatementPtr = std::unique_ptr<Statement>;
+
+struct AssignRoot final : Statement {
+  Path path;
+  QueryPtr query;
+  void exec(ExecContext& ctx) const override;
+};
+
+struct AssignMeta final : Statement {
+  std::optional<std::string> key;
+  QueryPtr query;
+  void exec(ExecContext& ctx) const override;
+};
+
+struct AssignVar final : Statement {
+  std::string name;
+  QueryPtr query;
+  void exec(ExecContext& ctx) const override;
+};
+
+struct IfStatement final : Statement {
+  std::vector<std::pair<QueryPtr, std::vector<StatementPtr>>> branches;
+  std::vector<StatementPtr> otherwise;
+  bool has_else = false;
+  void exec(ExecContext& ctx) const override;
+};
+
+// Named maps of a mapping, filled while parsing; `apply` looks them up when it runs.
+struct MapTable {
+  std::map<std::string, std::vector<StatementPtr>, std::less<>> maps;
+};
+
+// Runs statements with `context` as `this` and a fresh root and variables; returns the root.
+Value run_map(const std::vector<StatementPtr>& stmts, ExecContext& ctx, const Value& context);
+
+// "failed assignment (line N): <what>".
+[[noreturn]] void fail_assignment(int line, const std::exception& e);
+
+} // namespace plugctl::bloblang
