@@ -46,9 +46,17 @@ struct Spec {
   std::vector<ParamSpec> params;
   std::vector<Example> examples;
   bool impure = false; // reads the environment, the clock or randomness
-  // Takes any number of positional arguments (`format`, `append`, `without`): `params` is empty
-  // and Args holds the arguments in call order.
+  // Takes any number of positional arguments and no named ones (`append`, `with`, `zip`...):
+  // `params` stays empty and Args holds every argument in call order, all present.
   bool variadic = false;
+  // Keeps state per call site (`counter()`): prepare runs for every call site, literal or not,
+  // with the literal arguments present and the others absent (Args::has false), and the state
+  // it returns reaches every call through Args::state(). Stateful calls are never constant
+  // folded.
+  bool stateful = false;
+  // Method errors reach the mapping as they are, not prefixed with the target's annotation:
+  // Benthos's plugin-API methods (the ts_* family, abs, pow, int64...) do not wrap them.
+  bool plain_errors = false;
 };
 
 // The arguments of one call, evaluated, with defaults filled in. Positional or named in the

@@ -1,5 +1,7 @@
 #include "bloblang/value.hpp"
 
+#include "bloblang/timefmt.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -75,33 +77,6 @@ void append_json_float(std::string& out, double d) {
   }
   r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
   out.append(buf, r.ptr);
-}
-
-bool is_leap(int64_t y) {
-  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-// Days since 1970-01-01 for a civil date (Howard Hinnant's algorithm, public domain facts).
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  y = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y += m <= 2;
 }
 
 } // namespace
@@ -296,20 +271,15 @@ Timestamp Value::get_timestamp() const {
   if (tag_ == Tag::Timestamp) return ts_;
   if (tag_ == Tag::Bytes) return parse_rfc3339(text_);
   if (is_json()) {
+    // Numbers are Unix seconds shown in the Local zone (Go's time.Unix).
     const auto& j = json();
-    if (j.is_int64()) return Timestamp{j.get_int64(), 0, 0, {}};
-    if (j.is_uint64()) return Timestamp{static_cast<int64_t>(j.get_uint64()), 0, 0, {}};
+    if (j.is_int64()) return timefmt::unix_local(j.get_int64(), 0);
+    if (j.is_uint64()) return timefmt::unix_local(static_cast<int64_t>(j.get_uint64()), 0);
     if (j.is_double()) {
       double f = j.get_double();
       double whole = std::trunc(f);
-      auto ns = static_cast<int64_t>((f - whole) * 1e9);
-      Timestamp t{static_cast<int64_t>(whole), 0, 0, {}};
-      if (ns < 0) {
-        t.sec -= 1;
-        ns += 1'000'000'000;
-      }
-      t.nsec = static_cast<int32_t>(ns);
-      return t;
+      return timefmt::unix_local(static_cast<int64_t>(whole),
+                                 static_cast<int64_t>((f - whole) * 1e9));
     }
     if (j.is_string()) return parse_rfc3339(std::string_view(j.get_string()));
   }
@@ -529,121 +499,13 @@ std::string format_float_g(double d) {
 }
 
 // --- time --------------------------------------------------------------------------------------
+// Both are Go's time.Format / time.Parse with the RFC3339Nano layout (timefmt.cpp).
 std::string format_rfc3339nano(const Timestamp& t) {
-  int64_t local = t.sec + t.offset;
-  int64_t days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
-  int64_t secs = local - days * 86400;
-  int64_t y;
-  unsigned m, d;
-  civil_from_days(days, y, m, d);
-  char buf[80];
-  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
-                        static_cast<long long>(y), m, d, static_cast<long long>(secs / 3600),
-                        static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
-  std::string out(buf, static_cast<size_t>(n));
-  if (t.nsec != 0) {
-    char frac[16];
-    std::snprintf(frac, sizeof frac, ".%09d", t.nsec);
-    std::string f(frac);
-    while (f.back() == '0')
-      f.pop_back();
-    out += f;
-  }
-  if (t.offset == 0) {
-    out += "Z";
-  } else {
-    int off = t.offset < 0 ? -t.offset : t.offset;
-    std::snprintf(buf, sizeof buf, "%c%02d:%02d", t.offset < 0 ? '-' : '+', off / 3600,
-                  off / 60 % 60);
-    out += buf;
-  }
-  return out;
+  return timefmt::format(t, timefmt::kRFC3339Nano);
 }
 
 Timestamp parse_rfc3339(std::string_view s) {
-  const std::string layout = "2006-01-02T15:04:05.999999999Z07:00";
-  auto fail = [&](std::string_view elem, std::string_view rest) -> Timestamp {
-    throw EvalError("parsing time \"" + std::string(s) + "\" as \"" + layout +
-                    "\": cannot parse \"" + std::string(rest) + "\" as \"" + std::string(elem) +
-                    "\"");
-  };
-  size_t i = 0;
-  auto digits = [&](size_t n, int64_t& out, std::string_view elem) {
-    if (i + n > s.size()) fail(elem, s.substr(i));
-    out = 0;
-    for (size_t k = 0; k < n; ++k) {
-      char c = s[i + k];
-      if (c < '0' || c > '9') fail(elem, s.substr(i));
-      out = out * 10 + (c - '0');
-    }
-    i += n;
-  };
-  auto expect = [&](char c, std::string_view elem) {
-    if (i >= s.size() || s[i] != c) fail(elem, s.substr(i));
-    ++i;
-  };
-  int64_t year, mon, day, hh, mm, ss;
-  digits(4, year, "2006");
-  expect('-', "-");
-  digits(2, mon, "01");
-  expect('-', "-");
-  digits(2, day, "02");
-  if (i >= s.size() || (s[i] != 'T' && s[i] != 't')) fail("T", s.substr(i));
-  ++i;
-  digits(2, hh, "15");
-  expect(':', ":");
-  digits(2, mm, "04");
-  expect(':', ":");
-  digits(2, ss, "05");
-  int32_t nsec = 0;
-  if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
-    ++i;
-    size_t start = i;
-    int64_t frac = 0;
-    int n = 0;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-      if (n < 9) {
-        frac = frac * 10 + (s[i] - '0');
-        ++n;
-      }
-      ++i;
-    }
-    if (i == start) fail("Z07:00", s.substr(i));
-    while (n < 9) {
-      frac *= 10;
-      ++n;
-    }
-    nsec = static_cast<int32_t>(frac);
-  }
-  int32_t offset = 0;
-  if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
-    ++i;
-  } else if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
-    int sign = s[i] == '-' ? -1 : 1;
-    ++i;
-    int64_t oh, om;
-    digits(2, oh, "Z07:00");
-    expect(':', "Z07:00");
-    digits(2, om, "Z07:00");
-    offset = static_cast<int32_t>(sign * (oh * 3600 + om * 60));
-  } else {
-    fail("Z07:00", s.substr(i));
-  }
-  if (i != s.size())
-    throw EvalError("parsing time \"" + std::string(s) + "\": extra text: \"" +
-                    std::string(s.substr(i)) + "\"");
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (mon < 1 || mon > 12)
-    throw EvalError("parsing time \"" + std::string(s) + "\": month out of range");
-  int dim = kDays[mon - 1] + (mon == 2 && is_leap(year) ? 1 : 0);
-  if (day < 1 || day > dim || hh > 23 || mm > 59 || ss > 59)
-    throw EvalError("parsing time \"" + std::string(s) + "\": day out of range");
-  Timestamp t;
-  t.sec = days_from_civil(year, static_cast<unsigned>(mon), static_cast<unsigned>(day)) * 86400 +
-          hh * 3600 + mm * 60 + ss - offset;
-  t.nsec = nsec;
-  t.offset = offset;
-  return t;
+  return timefmt::parse(timefmt::kRFC3339Nano, s);
 }
 
 } // namespace plugctl::bloblang

@@ -21,6 +21,9 @@ struct Timestamp {
   int32_t nsec = 0;   // 0..999,999,999
   int32_t offset = 0; // seconds east of UTC of the location (when zone is empty)
   std::string zone;   // IANA zone name ("" = fixed offset, UTC when offset is 0)
+  // A fixed offset's zone abbreviation as parsed ("MST"), shown by the "MST" layout element;
+  // "" = none. Unused for IANA zones. (See timefmt.hpp for the whole location model.)
+  std::string abbr;
 };
 
 class Value {
