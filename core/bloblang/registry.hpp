@@ -57,6 +57,9 @@ struct Spec {
   // Method errors reach the mapping as they are, not prefixed with the target's annotation:
   // Benthos's plugin-API methods (the ts_* family, abs, pow, int64...) do not wrap them.
   bool plain_errors = false;
+  // When the target expression itself fails, the call yields its first argument (a default)
+  // instead of failing, if one was given (`bool(default)`, `number(default)`).
+  bool default_on_target_error = false;
 };
 
 // The arguments of one call, evaluated, with defaults filled in. Positional or named in the
