@@ -102,13 +102,14 @@ TEST(Bloblang, CoalesceCatchOrAndNot) {
 }
 
 TEST(Bloblang, CatchLambdaSeesTheErrorAndDefaultsCoverFailingTargets) {
-  EXPECT_EQ(run("root = (this.a + 1).catch(err -> {\"error\": err})", R"({"a":"x"})"),
-            R"({"error":"cannot add types string (from field `this.a`) and number (from number literal)"})");
+  EXPECT_EQ(
+      run("root = (this.a + 1).catch(err -> {\"error\": err})", R"({"a":"x"})"),
+      R"x({"error":"cannot add types string (from field `this.a`) and number (from number literal)"})x");
   EXPECT_EQ(run("root = (this.a + 1).number(3)", R"({"a":"x"})"), "3");
-EXPECT_EQ(run("root = (this.a + 1).bool(true)", R"({"a":"x"})"), "true");
-EXPECT_EQ(run("root = (this.a + 1).number()", R"({"a":"x"})"),
-          "error: failed assignment (line 1): cannot add types string (from field `this.a`) "
-          "and number (from number literal)");
+  EXPECT_EQ(run("root = (this.a + 1).bool(true)", R"({"a":"x"})"), "true");
+  EXPECT_EQ(run("root = (this.a + 1).number()", R"({"a":"x"})"),
+            "error: failed assignment (line 1): cannot add types string (from field `this.a`) "
+            "and number (from number literal)");
 }
 
 TEST(Bloblang, BytesInsideDocumentsAreBase64AsInGo) {
