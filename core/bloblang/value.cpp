@@ -26,7 +26,13 @@ std::string number_text(const json::value& v) {
 
 void append_escaped(std::string& out, std::string_view s) {
   out.push_back('"');
-  for (unsigned char c : s) {
+  // Copy runs of characters that need no escaping in one go.
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
     case '"':
       out += "\\\"";
@@ -43,16 +49,14 @@ void append_escaped(std::string& out, std::string_view s) {
     case '\t':
       out += "\\t";
       break;
-    default:
-      if (c < 0x20) {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\u%04x", c);
-        out += buf;
-      } else {
-        out.push_back(static_cast<char>(c));
-      }
+    default: {
+      static const char kHex[] = "0123456789abcdef";
+      char buf[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+      out.append(buf, 6);
+    }
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out.push_back('"');
 }
 
@@ -92,13 +96,13 @@ Value Value::ref(const json::value& v) {
 Value Value::bytes(std::string b) {
   Value out;
   out.tag_ = Tag::Bytes;
-  out.text_ = std::move(b);
+  out.extra_ = std::make_shared<const Extra>(Extra{std::move(b), {}});
   return out;
 }
 Value Value::timestamp(Timestamp t) {
   Value out;
   out.tag_ = Tag::Timestamp;
-  out.ts_ = std::move(t);
+  out.extra_ = std::make_shared<const Extra>(Extra{{}, std::move(t)});
   return out;
 }
 Value Value::deleted() {
@@ -110,6 +114,16 @@ Value Value::nothing() {
   Value out;
   out.tag_ = Tag::Nothing;
   return out;
+}
+
+const std::string& Value::bytes_value() const {
+  static const std::string kEmpty;
+  return tag_ == Tag::Bytes ? extra_->bytes : kEmpty;
+}
+
+const Timestamp& Value::ts() const {
+  static const Timestamp kZero;
+  return tag_ == Tag::Timestamp ? extra_->ts : kZero;
 }
 
 Value::Kind Value::kind() const {
@@ -189,15 +203,15 @@ json::value Value::to_json() const& {
     return *ref_;
   case Tag::Bytes: {
     // Inside a document bytes are written as Go's encoding/json writes []byte: base64.
-    std::string b64(4 * ((text_.size() + 2) / 3), '\0');
+    std::string b64(4 * ((extra_->bytes.size() + 2) / 3), '\0');
     int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
-                            reinterpret_cast<const unsigned char*>(text_.data()),
-                            static_cast<int>(text_.size()));
+                            reinterpret_cast<const unsigned char*>(extra_->bytes.data()),
+                            static_cast<int>(extra_->bytes.size()));
     b64.resize(static_cast<size_t>(n));
     return json::string(b64);
   }
   case Tag::Timestamp:
-    return json::string(format_rfc3339nano(ts_));
+    return json::string(format_rfc3339nano(extra_->ts));
   default:
     return nullptr;
   }
@@ -262,22 +276,22 @@ bool Value::get_bool() const {
 }
 
 std::string Value::get_string() const {
-  if (tag_ == Tag::Bytes) return text_;
-  if (tag_ == Tag::Timestamp) return format_rfc3339nano(ts_);
+  if (tag_ == Tag::Bytes) return extra_->bytes;
+  if (tag_ == Tag::Timestamp) return format_rfc3339nano(extra_->ts);
   if (is_string()) return std::string(json().get_string());
   throw TypeError(*this, {"string"});
 }
 
 std::string Value::get_bytes() const {
-  if (tag_ == Tag::Bytes) return text_;
-  if (tag_ == Tag::Timestamp) return format_rfc3339nano(ts_);
+  if (tag_ == Tag::Bytes) return extra_->bytes;
+  if (tag_ == Tag::Timestamp) return format_rfc3339nano(extra_->ts);
   if (is_string()) return std::string(json().get_string());
   throw TypeError(*this, {"bytes"});
 }
 
 Timestamp Value::get_timestamp() const {
-  if (tag_ == Tag::Timestamp) return ts_;
-  if (tag_ == Tag::Bytes) return parse_rfc3339(text_);
+  if (tag_ == Tag::Timestamp) return extra_->ts;
+  if (tag_ == Tag::Bytes) return parse_rfc3339(extra_->bytes);
   if (is_json()) {
     // Numbers are Unix seconds shown in the Local zone (Go's time.Unix).
     const auto& j = json();
@@ -297,9 +311,9 @@ Timestamp Value::get_timestamp() const {
 std::string Value::to_string() const {
   switch (tag_) {
   case Tag::Bytes:
-    return text_;
+    return extra_->bytes;
   case Tag::Timestamp:
-    return format_rfc3339nano(ts_);
+    return format_rfc3339nano(extra_->ts);
   case Tag::Delete:
   case Tag::Nothing:
     return "null";
@@ -419,6 +433,7 @@ bool equal(const Value& a, const Value& b) {
 
 // --- serialisation -----------------------------------------------------------------------------
 void append_json_text(std::string& out, const json::value& v) {
+  char num[32];
   switch (v.kind()) {
   case json::kind::null:
     out += "null";
@@ -426,12 +441,16 @@ void append_json_text(std::string& out, const json::value& v) {
   case json::kind::bool_:
     out += v.get_bool() ? "true" : "false";
     return;
-  case json::kind::int64:
-    out += std::to_string(v.get_int64());
+  case json::kind::int64: {
+    auto r = std::to_chars(num, num + sizeof num, v.get_int64());
+    out.append(num, r.ptr);
     return;
-  case json::kind::uint64:
-    out += std::to_string(v.get_uint64());
+  }
+  case json::kind::uint64: {
+    auto r = std::to_chars(num, num + sizeof num, v.get_uint64());
+    out.append(num, r.ptr);
     return;
+  }
   case json::kind::double_:
     append_json_float(out, v.get_double());
     return;
@@ -450,21 +469,26 @@ void append_json_text(std::string& out, const json::value& v) {
     return;
   }
   case json::kind::object: {
+    // Keys sorted, as Go writes maps; small objects sort on the stack.
     const auto& o = v.get_object();
-    std::vector<const json::key_value_pair*> members;
-    members.reserve(o.size());
+    const json::key_value_pair* small[32];
+    std::vector<const json::key_value_pair*> large;
+    const json::key_value_pair** members = small;
+    if (o.size() > 32) {
+      large.resize(o.size());
+      members = large.data();
+    }
+    size_t n = 0;
     for (const auto& kv : o)
-      members.push_back(&kv);
-    std::sort(members.begin(), members.end(),
+      members[n++] = &kv;
+    std::sort(members, members + n,
               [](const auto* a, const auto* b) { return a->key() < b->key(); });
     out.push_back('{');
-    bool first = true;
-    for (const auto* kv : members) {
-      if (!first) out.push_back(',');
-      first = false;
-      append_escaped(out, kv->key());
+    for (size_t i = 0; i < n; ++i) {
+      if (i > 0) out.push_back(',');
+      append_escaped(out, members[i]->key());
       out.push_back(':');
-      append_json_text(out, kv->value());
+      append_json_text(out, members[i]->value());
     }
     out.push_back('}');
     return;
@@ -474,6 +498,7 @@ void append_json_text(std::string& out, const json::value& v) {
 
 std::string to_json_text(const json::value& v) {
   std::string out;
+  out.reserve(256);
   append_json_text(out, v);
   return out;
 }

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -76,8 +77,8 @@ public:
 
   // The JSON node (null for bytes/timestamp/markers; use the accessors below for those).
   const json::value& json() const;
-  const std::string& bytes_value() const { return text_; }
-  const Timestamp& ts() const { return ts_; }
+  const std::string& bytes_value() const;
+  const Timestamp& ts() const;
 
   // An owned JSON value: borrowed nodes are copied, bytes become a string, a timestamp becomes
   // its RFC 3339 text, markers become null.
@@ -102,8 +103,13 @@ private:
   Tag tag_ = Tag::Json;
   json::value json_;
   const json::value* ref_ = nullptr;
-  std::string text_; // bytes
-  Timestamp ts_;
+  // Bytes and timestamps live out of line, so that the common JSON case stays small and cheap
+  // to move (values are created and moved on every step of an evaluation).
+  struct Extra {
+    std::string bytes;
+    Timestamp ts;
+  };
+  std::shared_ptr<const Extra> extra_;
 };
 
 // A value of the wrong type: "expected number value, got string (\"foo\")", or with the
