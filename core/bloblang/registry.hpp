@@ -12,6 +12,7 @@
 #include "bloblang/context.hpp"
 #include "bloblang/value.hpp"
 
+#include <boost/container/small_vector.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -80,9 +81,11 @@ public:
   const void* state() const { return state_.get(); }
 
   // Built by the call site.
-  std::vector<Value> values_;
-  std::vector<bool> present_;
-  std::vector<const Query*> queries_;
+  // Small inline buffers: most calls have a few arguments, and building Args happens on every
+  // call, so it should not allocate.
+  boost::container::small_vector<Value, 4> values_;
+  boost::container::small_vector<bool, 4> present_;
+  boost::container::small_vector<const Query*, 4> queries_;
   std::shared_ptr<const void> state_;
   const Spec* spec_ = nullptr;
 };
