@@ -433,7 +433,7 @@ const bool kAbs = register_method(
                     "maximum value.",
      .examples = {ex("root.outs = this.ins.map_each(ele -> ele.abs())",
                      {{R"({"ins":[9,-18,1.23,-4.56]})", R"({"outs":[9,18,1.23,4.56]})"}})},
-     .plain_errors = true},
+     .errors = ErrorStyle::Plain},
     [](ExecContext&, const Value& v, const Args&) -> Value {
       if (v.is_json()) {
         const auto& j = v.json();
@@ -490,7 +490,7 @@ const bool kPow =
                                      {{R"({"value":2})", R"({"new_value":0.02})"}}),
                                   ex("root.new_value = this.value.pow(-2)",
                                      {{R"({"value":2})", R"({"new_value":0.25})"}})},
-                     .plain_errors = true},
+                     .errors = ErrorStyle::Plain},
                     [](ExecContext&, const Value& v, const Args& args) {
                       double base = get_number(v);
                       return Value::number(std::pow(base, args.number(0)));
@@ -504,7 +504,7 @@ const bool kSin =
                                      {{R"({"value":45})", R"({"new_value":0.7071067811865475})"},
                                       {R"({"value":0})", R"({"new_value":0})"},
                                       {R"({"value":90})", R"({"new_value":1})"}})},
-                     .plain_errors = true},
+                     .errors = ErrorStyle::Plain},
                     [](ExecContext&, const Value& v, const Args&) {
                       return float_method(v, [](double f) { return std::sin(f); });
                     });
@@ -517,7 +517,7 @@ const bool kCos =
                                      {{R"({"value":45})", R"({"new_value":0.7071067811865476})"},
                                       {R"({"value":0})", R"({"new_value":1})"},
                                       {R"({"value":180})", R"({"new_value":-1})"}})},
-                     .plain_errors = true},
+                     .errors = ErrorStyle::Plain},
                     [](ExecContext&, const Value& v, const Args&) {
                       return float_method(v, [](double f) { return std::cos(f); });
                     });
@@ -530,7 +530,7 @@ const bool kTan = register_method(
                      {{R"({"value":0})", R"({"new_value":"0.000000"})"},
                       {R"({"value":45})", R"({"new_value":"1.000000"})"},
                       {R"({"value":180})", R"({"new_value":"-0.000000"})"}})},
-     .plain_errors = true},
+     .errors = ErrorStyle::Plain},
     [](ExecContext&, const Value& v, const Args&) {
       return float_method(v, [](double f) { return std::tan(f); });
     });
@@ -658,7 +658,7 @@ bool register_int_method(const std::string& name, const std::string& long_name,
        .description = int_description(long_name),
        .examples = {ex(body, {{R"({"a":12,"b":12.34,"c":"12","d":-12})", first_out}}),
                     ex("\nroot = this." + name + "()\n", {{example_in, example_out}})},
-       .plain_errors = true},
+       .errors = ErrorStyle::Plain},
       std::move(impl));
 }
 
@@ -732,7 +732,7 @@ const bool kFloat64 = register_method(
      .examples = {ex(
          "\nroot.out = this.in.float64()\n",
          {{R"({"in":"6.674282313423543523453425345e-11"})", R"({"out":6.674282313423544e-11})"}})},
-     .plain_errors = true},
+     .errors = ErrorStyle::Plain},
     [](ExecContext&, const Value& v, const Args&) { return Value::number(to_float64(v, 64)); });
 
 const bool kFloat32 = register_method(
@@ -742,7 +742,7 @@ const bool kFloat32 = register_method(
      .examples = {ex(
          "\nroot.out = this.in.float32()\n",
          {{R"({"in":"6.674282313423543523453425345e-11"})", R"({"out":6.674283e-11})"}})},
-     .plain_errors = true},
+     .errors = ErrorStyle::Plain},
     [](ExecContext&, const Value& v, const Args&) {
       return Value::number(float32_as_double(static_cast<float>(to_float64(v, 32))));
     });

@@ -38,6 +38,12 @@ struct Example {
   std::string summary;
 };
 
+enum class ErrorStyle {
+  Annotated, // named after the target: "field `this.x`: ..." (type errors say "from field ...")
+  TypeOnly,  // only type errors name the target, others stay as they are (sort, sum, merge...)
+  Plain,     // as they are (Benthos's plugin-API methods: the ts_* family, abs, int64, zip...)
+};
+
 struct Spec {
   std::string name;
   std::string category; // e.g. "String Manipulation"
@@ -54,9 +60,8 @@ struct Spec {
   // it returns reaches every call through Args::state(). Stateful calls are never constant
   // folded.
   bool stateful = false;
-  // Method errors reach the mapping as they are, not prefixed with the target's annotation:
-  // Benthos's plugin-API methods (the ts_* family, abs, pow, int64...) do not wrap them.
-  bool plain_errors = false;
+  // How a method's errors reach the mapping (upstream registers methods in three ways).
+  ErrorStyle errors = ErrorStyle::Annotated;
 };
 
 // The arguments of one call, evaluated, with defaults filled in. Positional or named in the
