@@ -138,8 +138,20 @@ json::value owned(Value v) {
   return std::move(v).to_json();
 }
 
-void set_path(Value& root, const Path& path, json::value v) {
-  if (root.is_nothing() || root.is_delete() || root.is_null()) root = Value(json::object());
+// A copy of `v` allocated from `sp` (the storage of the document it goes into).
+json::value owned_in(const Value& v, const json::storage_ptr& sp) {
+  if (v.is_json()) return json::value(v.json(), sp);
+  return json::value(v.to_json(), sp);
+}
+
+// New documents allocate from one arena per document: freeing it is one operation.
+json::storage_ptr document_storage() {
+  return json::make_shared_resource<json::monotonic_resource>();
+}
+
+void set_path(Value& root, const Path& path, const Value& src) {
+  if (root.is_nothing() || root.is_delete() || root.is_null())
+    root = Value(json::value(json::object(document_storage())));
   json::value* cur = &root.mut_json();
   if (!cur->is_object()) {
     throw EvalError("unable to set target path " + path_to_dot(path) +
@@ -152,12 +164,12 @@ void set_path(Value& root, const Path& path, json::value v) {
     if (cur->is_object()) {
       auto& obj = cur->get_object();
       if (last) {
-        obj[seg] = std::move(v);
+        obj.insert_or_assign(seg, owned_in(src, obj.storage()));
         return;
       }
       json::value* next = obj.if_contains(seg);
       if (next == nullptr || next->is_null()) {
-        obj[seg] = json::object();
+        obj.insert_or_assign(seg, json::object(obj.storage()));
         next = obj.if_contains(seg);
       }
       cur = next;
@@ -170,7 +182,7 @@ void set_path(Value& root, const Path& path, json::value v) {
                         " was a non-object type (array)");
       }
       if (last) {
-        arr[idx] = std::move(v);
+        arr[idx] = owned_in(src, arr.storage());
         return;
       }
       cur = &arr[idx];
@@ -591,10 +603,10 @@ void AssignRoot::exec(ExecContext& ctx) const {
       return;
     }
     if (path.empty()) {
-      root = v.is_ref() ? Value(v.to_json()) : std::move(v);
+      root = v.is_ref() ? Value(owned_in(v, document_storage())) : std::move(v);
       return;
     }
-    set_path(root, path, owned(std::move(v)));
+    set_path(root, path, v);
   } catch (const std::exception& e) {
     fail_assignment(line, e);
   }

@@ -26,7 +26,10 @@ struct Literal final : Query {
   Value value;
   std::string ann;
   explicit Literal(Value v, std::string annotation = {});
-  Value eval(ExecContext&) const override { return value; }
+  // JSON literals are lent, not copied (the mapping outlives every evaluation).
+  Value eval(ExecContext&) const override {
+    return value.is_json() ? Value::ref(value.json()) : value;
+  }
   std::string annotation() const override { return ann; }
   const Value* literal() const override { return &value; }
 };

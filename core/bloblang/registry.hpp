@@ -52,8 +52,8 @@ struct Spec {
   std::vector<ParamSpec> params;
   std::vector<Example> examples;
   bool impure = false; // reads the environment, the clock or randomness
-  // Takes any number of positional arguments and no named ones (`append`, `with`, `zip`...):
-  // `params` stays empty and Args holds every argument in call order, all present.
+  // Takes any number of positional arguments and no named ones (`format`, `append`, `with`,
+  // `zip`...): `params` is empty and Args holds the arguments in call order, all present.
   bool variadic = false;
   // Keeps state per call site (`counter()`): prepare runs for every call site, literal or not,
   // with the literal arguments present and the others absent (Args::has false), and the state

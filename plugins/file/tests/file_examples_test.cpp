@@ -56,17 +56,17 @@ const Example kExamples[] = {
        EXPECT_FALSE(exists(d.file("inbox/1.json"))) << "delete_on_finish did not delete it";
        EXPECT_FALSE(exists(d.file("inbox/2.json"))) << "delete_on_finish did not delete it";
      }},
-    // Its output path is interpolated per message: it cannot run before Bloblang arrives. When
-    // it does, this check fails: make it check the per-file outputs (out/a.txt, out/b.txt).
+    // One output file per input file, named after it (the output path is interpolated).
     {"split_by_source.yaml",
      [](TempDir& d) {
        fs::create_directory(d.file("in"));
        write_file(d.file("in/a.txt"), "x\n");
+       write_file(d.file("in/b.txt"), "y\nz\n");
      },
      [](TempDir& d, const Exec& e) {
-       EXPECT_EQ(e.exit_code, 1);
-       EXPECT_NE(e.err.find("needs Bloblang"), std::string::npos) << e.err;
-       EXPECT_FALSE(exists(d.file("out"))) << "nothing may be written when create fails";
+       EXPECT_EQ(e.exit_code, 0) << e.err;
+       EXPECT_EQ(read_file(d.file("out/a.txt")), "x\n");
+       EXPECT_EQ(read_file(d.file("out/b.txt")), "y\nz\n");
      }},
 };
 

@@ -1,10 +1,5 @@
 // The file output against the real host (in-process engine, input test_feed): codecs, appending,
-// parent directories, failures and what reaches the disk.
-//
-// Per-message results across files (a batch whose messages go to a writable and an unwritable
-// path) need an interpolated `path` that differs per message, which needs Bloblang; this build
-// has only literal paths, so every message of a batch goes to the same file and fails or
-// succeeds with it. InterpolatedPathNeedsBloblang pins that limit down.
+// parent directories, interpolated paths, per-message failures and what reaches the disk.
 #include "file_test_support.hpp"
 
 #include <filesystem>
@@ -152,16 +147,37 @@ TEST(FileOutput, UnwritablePathNacksEveryMessageNamingIt) {
 // Until Bloblang arrives, an interpolation is refused when the output is created, with a
 // message that says why. (When it arrives, this test turns red: replace it by per-message
 // results across files.)
-TEST(FileOutput, InterpolatedPathNeedsBloblang) {
+// The path is evaluated per message: messages of one batch fan out to their own files, and
+// only the messages whose file cannot be written fail (per-message results), to be retried.
+TEST(FileOutput, InterpolatedPathWritesEachMessageToItsFile) {
   TempDir dir;
-  auto cfg = parse_config(
-      from_feed("interp") + file_output(dir.file("${! meta(\\\"path\\\") }.txt")), registry());
-  try {
-    core::Engine engine(cfg, registry(), fast_options());
-    FAIL() << "an interpolated path was accepted without Bloblang";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("needs Bloblang"), std::string::npos) << e.what();
-  }
+  auto r = write_all("interp", {R"({"k":"a","v":1})", R"({"k":"b","v":2})", R"({"k":"a","v":3})"},
+                     file_output(dir.file("${! this.k }.txt")));
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(read_file(dir.file("a.txt")), "{\"k\":\"a\",\"v\":1}\n{\"k\":\"a\",\"v\":3}\n");
+  EXPECT_EQ(read_file(dir.file("b.txt")), "{\"k\":\"b\",\"v\":2}\n");
+}
+
+TEST(FileOutput, InterpolatedPathFailsOnlyTheMessagesWhoseFileIsUnwritable) {
+  TempDir dir;
+  write_file(dir.file("blocker"), "a regular file, not a directory");
+  reset_channel("partial");
+  Channel& ch = channel("partial");
+  ch.payloads = {"good", "blocker/bad", "good"};
+  auto cfg = parse_config("input:\n  test_feed:\n    channel: partial\n    batch_size: 3\n" +
+                              file_output(dir.file("${! content() }.txt")),
+                          registry());
+  auto r = run_until(cfg, registry(), [&ch] {
+    std::lock_guard lock(ch.mu);
+    return !ch.acks.empty();
+  });
+  EXPECT_EQ(r.exit_code, 0);
+  // The good messages were written once by the first attempt; the batch is nacked for the bad
+  // one, whose path names the problem.
+  EXPECT_EQ(read_file(dir.file("good.txt")).substr(0, 10), "good\ngood\n");
+  ASSERT_FALSE(ch.acks.empty());
+  EXPECT_EQ(ch.acks.front().rfind("nack 0-2", 0), 0u) << ch.acks.front();
+  EXPECT_NE(ch.acks.front().find("blocker"), std::string::npos) << ch.acks.front();
 }
 
 // "$${!" is the escape for a literal "${!" (plugctl.h, interp_new), also in a config file.
