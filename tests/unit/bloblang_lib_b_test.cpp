@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <functional>
 #include <gtest/gtest.h>
+#include <set>
 
 namespace plugctl::bloblang {
 namespace {
@@ -785,6 +786,121 @@ TEST(BloblangLibB, ThroughTheParser) {
   // Literal arguments that can never work fail at parse time.
   EXPECT_THROW(Mapping::parse(R"(root = this.ts_tz("Nowhere/Land"))"), ParseError);
   EXPECT_THROW(Mapping::parse(R"(root = this.ts_add_iso8601("1Y"))"), ParseError);
+}
+
+// Every documented example of this part of the library, run through the parser: the pairs of an
+// example in order against one compiled mapping (counter() and count() keep state across them).
+TEST(BloblangLibB, DocumentedExamplesRun) {
+  const char* tz = std::getenv("TZ");
+  if (tz == nullptr || std::string(tz) != "UTC") GTEST_SKIP() << "run with TZ=UTC";
+  static const std::set<std::string> kMine = {"all",
+                                              "any",
+                                              "append",
+                                              "assign",
+                                              "collapse",
+                                              "concat",
+                                              "contains",
+                                              "enumerated",
+                                              "exists",
+                                              "explode",
+                                              "filter",
+                                              "find",
+                                              "find_all",
+                                              "find_by",
+                                              "find_all_by",
+                                              "flatten",
+                                              "fold",
+                                              "get",
+                                              "index",
+                                              "join",
+                                              "json_schema",
+                                              "key_values",
+                                              "keys",
+                                              "values",
+                                              "map_each",
+                                              "map_each_key",
+                                              "merge",
+                                              "sort",
+                                              "sort_by",
+                                              "squash",
+                                              "sum",
+                                              "unique",
+                                              "with",
+                                              "without",
+                                              "zip",
+                                              "abs",
+                                              "ceil",
+                                              "floor",
+                                              "round",
+                                              "max",
+                                              "min",
+                                              "pow",
+                                              "log",
+                                              "log10",
+                                              "sin",
+                                              "cos",
+                                              "tan",
+                                              "bitwise_and",
+                                              "bitwise_or",
+                                              "bitwise_xor",
+                                              "ts_parse",
+                                              "ts_format",
+                                              "ts_strptime",
+                                              "ts_strftime",
+                                              "ts_unix",
+                                              "ts_unix_milli",
+                                              "ts_unix_micro",
+                                              "ts_unix_nano",
+                                              "ts_add_iso8601",
+                                              "ts_sub_iso8601",
+                                              "ts_sub",
+                                              "ts_round",
+                                              "ts_tz",
+                                              "parse_duration",
+                                              "parse_duration_iso8601",
+                                              "range",
+                                              "pi",
+                                              "counter",
+                                              "count"};
+  auto same = [](const std::string& got, const std::string& want) {
+    boost::system::error_code e1, e2;
+    json::value a = json::parse(got, e1), b = json::parse(want, e2);
+    if (e1 || e2) return got == want;
+    return equal(a, b);
+  };
+  int checked = 0;
+  auto run_examples = [&](const Spec& spec) {
+    if (!kMine.count(spec.name)) return;
+    for (const auto& ex : spec.examples) {
+      if (ex.results.empty()) continue;
+      std::shared_ptr<const Mapping> m;
+      try {
+        m = Mapping::parse(ex.mapping);
+      } catch (const ParseError& e) {
+        if (std::string(e.what()).find("unrecognised") != std::string::npos) continue;
+        ADD_FAILURE() << spec.name << ": " << ex.mapping << ": " << e.what();
+        continue;
+      }
+      for (const auto& [in, want] : ex.results) {
+        ExecContext ctx;
+        ctx.set_message(in);
+        std::string got;
+        try {
+          got = serialize(m->run(ctx).value);
+        } catch (const std::exception& e) {
+          got = std::string("Error(") + to_json_text(json::string(e.what())) + ")";
+        }
+        ++checked;
+        EXPECT_TRUE(same(got, want)) << spec.name << ": " << ex.mapping << "\n  in:   " << in
+                                     << "\n  want: " << want << "\n  got:  " << got;
+      }
+    }
+  };
+  for (const auto* m : all_methods())
+    run_examples(m->spec);
+  for (const auto* f : all_functions())
+    run_examples(f->spec);
+  EXPECT_GT(checked, 120);
 }
 
 // --- time ----------------------------------------------------------------------------------------
