@@ -468,7 +468,7 @@ void emit_yaml(std::string& out, const json::value& v, int indent) {
     }
     return;
   }
-  out += pad + yaml_scalar(v, indent) + "\n";
+  out += pad + yaml_scalar(v, indent + 4) + "\n";
 }
 
 const bool kFormatYaml = register_method(

@@ -577,13 +577,14 @@ public:
                 const Prepare& prepare) {
     CallArgs ca;
     ca.spec = &spec;
-    if (spec.variadic) return bind_variadic(spec, std::move(args), prepare);
-    size_t n = spec.params.size();
+    // Variadic calls (append, with, zip...) take every argument positionally.
+    size_t n = spec.variadic ? args.size() : spec.params.size();
     ca.queries.resize(n);
     ca.fixed.resize(n);
     bool named = !args.empty() && !args[0].first.empty();
     for (const auto& a : args)
       if (a.first.empty() == named) fail_at(p_, "cannot mix named and nameless arguments");
+    if (named && spec.variadic) fail_at(p_, "named arguments are not supported by " + spec.name);
     if (named) {
       for (auto& [k, q] : args) {
         size_t i = 0;
@@ -602,6 +603,13 @@ public:
     }
     bool all_fixed = true;
     for (size_t i = 0; i < n; ++i) {
+      if (spec.variadic) {
+        if (const Value* lit = ca.queries[i]->literal())
+          ca.fixed[i] = *lit;
+        else
+          all_fixed = false;
+        continue;
+      }
       const auto& ps = spec.params[i];
       if (!ca.queries[i]) {
         if (ps.default_value)
@@ -632,35 +640,6 @@ public:
           literal.present_[i] = true;
         }
       }
-      try {
-        ca.state = prepare(literal);
-      } catch (const std::exception& e) {
-        fail_at(p_, e.what());
-      }
-    }
-    return ca;
-  }
-
-  // Variadic functions and methods (`format`): every argument positional, in call order.
-  CallArgs bind_variadic(const Spec& spec, std::vector<std::pair<std::string, QueryPtr>> args,
-                         const Prepare& prepare) {
-    CallArgs ca;
-    ca.spec = &spec;
-    bool all_fixed = true;
-    for (auto& [k, q] : args) {
-      if (!k.empty()) fail_at(p_, "named arguments are not supported by " + spec.name);
-      std::optional<Value> fixed;
-      if (const Value* lit = q->literal()) {
-        fixed = *lit;
-      } else {
-        all_fixed = false;
-      }
-      ca.fixed.push_back(std::move(fixed));
-      ca.queries.push_back(std::move(q));
-    }
-    if (prepare && all_fixed) {
-      ExecContext ctx;
-      Args literal = ca.build(ctx);
       try {
         ca.state = prepare(literal);
       } catch (const std::exception& e) {

@@ -346,6 +346,8 @@ TEST(BloblangLibA, Yaml) {
   EXPECT_EQ(out(call("parse_yaml", S("foo: bar\nn: 5\nf: 1.5\nb: true\nz: ~\nq: '5'\nl: [1, x]"))),
             R"({"b":true,"f":1.5,"foo":"bar","l":[1,"x"],"n":5,"q":"5","z":null})");
   EXPECT_EQ(out(call("format_yaml", J(R"({"foo":"bar"})"))), "foo: bar\n");
+  EXPECT_EQ(out(call("format_yaml", S("a\nb"))), "|-\n    a\n    b\n");
+  EXPECT_EQ(out(call("format_yaml", J(R"(["x",[],{}])"))), "- x\n- []\n- {}\n");
   EXPECT_EQ(
       out(call("format_yaml",
                J(R"({"a":{"b":[1,"true",""]},"l":[{"x":1,"k":"a: b"}],"m":"x\ny"})"))),
