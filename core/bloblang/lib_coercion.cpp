@@ -252,7 +252,8 @@ const bool kNumber = register_method(
                           .optional = true}},
      .examples = {example("root.foo = this.thing.number() + 10\nroot.bar = "
                           "this.thing.number(5) * 10",
-                          {})}},
+                          {})},
+     .default_on_target_error = true},
     [](ExecContext&, const Value& target, const Args& args) {
       try {
         return Value::number(to_float64(target));
@@ -287,7 +288,8 @@ const bool kBool = register_method(
                           .description = "An optional value to yield if the target cannot be "
                                          "parsed as a boolean.",
                           .optional = true}},
-     .examples = {example("root.foo = this.thing.bool()\nroot.bar = this.thing.bool(true)", {})}},
+     .examples = {example("root.foo = this.thing.bool()\nroot.bar = this.thing.bool(true)", {})},
+     .default_on_target_error = true},
     [](ExecContext&, const Value& target, const Args& args) {
       bool out = false;
       if (target.kind() == Value::Kind::Bool) return Value::boolean(target.json().get_bool());

@@ -533,7 +533,18 @@ Value FunctionCall::eval(ExecContext& ctx) const {
 }
 
 Value MethodCall::eval(ExecContext& ctx) const {
-  Value t = target->eval(ctx);
+  Value t;
+  if (entry->spec.default_on_target_error) {
+    try {
+      t = target->eval(ctx);
+    } catch (const std::exception&) {
+      Args a = args.build(ctx);
+      if (a.has(0) && !a[0].is_null()) return a[0];
+      throw;
+    }
+  } else {
+    t = target->eval(ctx);
+  }
   Args a = args.build(ctx);
   try {
     Value r = entry->impl(ctx, t, a);
@@ -554,7 +565,13 @@ Value SpecialMethod::eval(ExecContext& ctx) const {
   case Kind::Catch:
     try {
       return target->eval(ctx);
-    } catch (const std::exception&) {
+    } catch (const std::exception& e) {
+      // A lambda fallback sees the error text: `.catch(err -> {"error": err})`.
+      if (!arg->capture_name().empty()) {
+        Value err = Value::string(e.what());
+        Value r = arg->exec(ctx, err);
+        return r.is_ref() ? Value(r.to_json()) : r;
+      }
       return arg->eval(ctx);
     }
   case Kind::Or: {

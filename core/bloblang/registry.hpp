@@ -62,6 +62,9 @@ struct Spec {
   bool stateful = false;
   // How a method's errors reach the mapping (upstream registers methods in three ways).
   ErrorStyle errors = ErrorStyle::Annotated;
+  // When the target expression itself fails, the call yields its first argument (a default)
+  // instead of failing, if one was given (`bool(default)`, `number(default)`).
+  bool default_on_target_error = false;
 };
 
 // The arguments of one call, evaluated, with defaults filled in. Positional or named in the

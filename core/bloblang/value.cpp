@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <openssl/evp.h>
 #include <vector>
 
 namespace plugctl::bloblang {
@@ -186,8 +187,15 @@ json::value Value::to_json() const& {
     return json_;
   case Tag::Ref:
     return *ref_;
-  case Tag::Bytes:
-    return json::string(text_);
+  case Tag::Bytes: {
+    // Inside a document bytes are written as Go's encoding/json writes []byte: base64.
+    std::string b64(4 * ((text_.size() + 2) / 3), '\0');
+    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
+                            reinterpret_cast<const unsigned char*>(text_.data()),
+                            static_cast<int>(text_.size()));
+    b64.resize(static_cast<size_t>(n));
+    return json::string(b64);
+  }
   case Tag::Timestamp:
     return json::string(format_rfc3339nano(ts_));
   default:

@@ -101,6 +101,22 @@ TEST(Bloblang, CoalesceCatchOrAndNot) {
   EXPECT_EQ(run("root = throw(\"boom\").catch(\"caught\")"), "caught");
 }
 
+TEST(Bloblang, CatchLambdaSeesTheErrorAndDefaultsCoverFailingTargets) {
+  EXPECT_EQ(
+      run("root = (this.a + 1).catch(err -> {\"error\": err})", R"({"a":"x"})"),
+      R"x({"error":"cannot add types string (from field `this.a`) and number (from number literal)"})x");
+  EXPECT_EQ(run("root = (this.a + 1).number(3)", R"({"a":"x"})"), "3");
+  EXPECT_EQ(run("root = (this.a + 1).bool(true)", R"({"a":"x"})"), "true");
+  EXPECT_EQ(run("root = (this.a + 1).number()", R"({"a":"x"})"),
+            "error: failed assignment (line 1): cannot add types string (from field `this.a`) "
+            "and number (from number literal)");
+}
+
+TEST(Bloblang, BytesInsideDocumentsAreBase64AsInGo) {
+  EXPECT_EQ(run("root.raw = content()", "hi"), R"({"raw":"aGk="})");
+  EXPECT_EQ(run("root = content()", "hi"), "hi");
+}
+
 TEST(Bloblang, LetAndVariables) {
   EXPECT_EQ(run("let x = this.a * 2\nroot.y = $x\nroot.z = var(\"x\")", R"({"a":3})"),
             R"({"y":6,"z":6})");
