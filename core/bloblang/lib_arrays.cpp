@@ -143,7 +143,7 @@ const bool kConcat =
                                      {{R"({"foo":["a","b"],"bar":["c"],"baz":["d","e","f"]})",
                                        R"({"foo":["a","b","c","d","e","f"]})"}})},
                      .variadic = true,
-                     .plain_errors = true},
+                     .errors = ErrorStyle::Plain},
                     [](ExecContext&, const Value& v, const Args& args) {
                       for (size_t i = 0; i < args.size(); ++i)
                         if (!args[i].is_array()) throw TypeError(args[i], {"array"});
@@ -163,7 +163,7 @@ const bool kZip = register_method(
                      {{R"({"foo":["a","b","c"],"bar":[1,2,3],"baz":[4,5,6]})",
                        R"({"foo":[["a",1,4],["b",2,5],["c",3,6]]})"}})},
      .variadic = true,
-     .plain_errors = true},
+     .errors = ErrorStyle::Plain},
     [](ExecContext&, const Value& v, const Args& args) {
       const char* kSizeError = "can't zip different length array values";
       std::vector<const json::array*> others;
@@ -630,7 +630,8 @@ const bool kSort = register_method(
           ex("root.sorted = this.foo.sort(item -> item.left.v < item.right.v)",
              {{R"({"foo":[{"id":"foo","v":"bbb"},{"id":"bar","v":"ccc"},{"id":"baz","v":"aaa"}]})",
                R"({"sorted":[{"id":"baz","v":"aaa"},{"id":"foo","v":"bbb"},{"id":"bar","v":"ccc"}]})"}},
-             "Custom comparison for complex objects - return true if left < right")}},
+             "Custom comparison for complex objects - return true if left < right")},
+     .errors = ErrorStyle::TypeOnly},
     [](ExecContext& ctx, const Value& v, const Args& args) {
       std::vector<json::value> values(array_of(v).begin(), array_of(v).end());
       const Query* compare =
@@ -664,7 +665,8 @@ const bool kSortBy = register_method(
           ex("root.sorted = this.items.sort_by(item -> item.priority)",
              {{R"({"items":[{"name":"low","priority":3},{"name":"high","priority":1},{"name":"med","priority":2}]})",
                R"({"sorted":[{"name":"high","priority":1},{"name":"med","priority":2},{"name":"low","priority":3}]})"}},
-             "Sort by numeric field")}},
+             "Sort by numeric field")},
+     .errors = ErrorStyle::TypeOnly},
     [](ExecContext& ctx, const Value& v, const Args& args) {
       std::vector<json::value> values(array_of(v).begin(), array_of(v).end());
       const Query& q = args.query(0);
@@ -686,7 +688,8 @@ const bool kSum = register_method(
      .examples = {ex("root.sum = this.foo.sum()", {{R"({"foo":[3,8,4]})", R"({"sum":15})"}}),
                   ex("root.total = this.prices.sum()",
                      {{R"({"prices":[10.5,20.25,5.00]})", R"({"total":35.75})"}},
-                     "Works with decimals")}},
+                     "Works with decimals")},
+     .errors = ErrorStyle::TypeOnly},
     [](ExecContext&, const Value& v, const Args&) {
       if (v.is_number()) return Value(v.json());
       const auto& arr = array_of(v);

@@ -436,7 +436,8 @@ bool register_signed(std::string name, std::string long_name, std::string in, st
       {.name = name,
        .category = kNumbers,
        .description = int_description(long_name),
-       .examples = std::move(examples)},
+       .examples = std::move(examples),
+       .errors = ErrorStyle::Plain},
       [bits, size_words](ExecContext&, const Value& target, const Args&) {
         int64_t v = to_int(target);
         if (bits < 64) {
@@ -457,7 +458,8 @@ bool register_unsigned(std::string name, std::string long_name, std::string in, 
   return register_method({.name = name,
                           .category = kNumbers,
                           .description = int_description(long_name),
-                          .examples = std::move(examples)},
+                          .examples = std::move(examples),
+                          .errors = ErrorStyle::Plain},
                          [bits, size_words](ExecContext&, const Value& target, const Args&) {
                            uint64_t v = to_uint(target);
                            if (bits < 64 && v > (uint64_t{1} << bits) - 1)
@@ -500,7 +502,8 @@ const bool kFloat64 =
                      .description = float_description("64"),
                      .examples = {example("\nroot.out = this.in.float64()\n",
                                           {{R"({"in":"6.674282313423543523453425345e-11"})",
-                                            R"({"out":6.674282313423544e-11})"}})}},
+                                            R"({"out":6.674282313423544e-11})"}})},
+                     .errors = ErrorStyle::Plain},
                     [](ExecContext&, const Value& target, const Args&) {
                       return Value::number(to_float64(target));
                     });
@@ -511,7 +514,8 @@ const bool kFloat32 = register_method(
      .description = float_description("32"),
      .examples = {example(
          "\nroot.out = this.in.float32()\n",
-         {{R"({"in":"6.674282313423543523453425345e-11"})", R"({"out":6.674283e-11})"}})}},
+         {{R"({"in":"6.674282313423543523453425345e-11"})", R"({"out":6.674283e-11})"}})},
+     .errors = ErrorStyle::Plain},
     [](ExecContext&, const Value& target, const Args&) {
       double d = lib::is_text(target) ? parse_float(lib::text(target), 32) : to_float64(target);
       return Value::number(as_float32(d));

@@ -1,12 +1,9 @@
-// Standard library: "Number Manipulation" methods, and the general functions pi(), counter()
-// and the deprecated count().
+// Standard library: "Number Manipulation" methods (but the sized casts, see below), and the
+// general functions pi(), counter() and the deprecated count().
 #include "bloblang/query.hpp"
 #include "bloblang/registry.hpp"
 
-#include <cerrno>
-#include <charconv>
 #include <cmath>
-#include <cstdlib>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -17,331 +14,6 @@ namespace {
 
 constexpr const char* kNumbers = "Number Manipulation";
 constexpr const char* kGeneral = "General";
-
-// --- Go's strconv
-// --------------------------------------------------------------------------------- strconv.Quote
-// for the texts that end up in errors.
-std::string go_quote(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    default:
-      if (c < 0x20 || c == 0x7f) {
-        out += "\\x";
-        out += kHex[c >> 4];
-        out += kHex[c & 0xF];
-      } else {
-        out += static_cast<char>(c);
-      }
-    }
-  }
-  return out + "\"";
-}
-
-[[noreturn]] void num_error(std::string_view fn, std::string_view num, bool range) {
-  throw EvalError("strconv." + std::string(fn) + ": parsing " + go_quote(num) + ": " +
-                  (range ? "value out of range" : "invalid syntax"));
-}
-
-char lower(char c) {
-  return static_cast<char>(c | 0x20);
-}
-
-// strconv's underscoreOK: underscores only between digits or after a base prefix.
-bool underscore_ok(std::string_view s) {
-  char saw = '^';
-  size_t i = 0;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
-  bool hex = false;
-  if (s.size() >= 2 && s[0] == '0' &&
-      (lower(s[1]) == 'b' || lower(s[1]) == 'o' || lower(s[1]) == 'x')) {
-    i = 2;
-    saw = '0';
-    hex = lower(s[1]) == 'x';
-  }
-  for (; i < s.size(); ++i) {
-    char c = s[i];
-    if ((c >= '0' && c <= '9') || (hex && lower(c) >= 'a' && lower(c) <= 'f')) {
-      saw = '0';
-      continue;
-    }
-    if (c == '_') {
-      if (saw != '0') return false;
-      saw = '_';
-      continue;
-    }
-    if (saw == '_') return false;
-    saw = '!';
-  }
-  return saw != '_';
-}
-
-struct UintResult {
-  uint64_t value = 0;
-  enum { kOk, kSyntax, kRange } status = kOk;
-};
-
-// strconv.ParseUint(s, 0, 64).
-UintResult parse_uint_base0(std::string_view s) {
-  UintResult r;
-  if (s.empty()) {
-    r.status = UintResult::kSyntax;
-    return r;
-  }
-  const std::string_view s0 = s;
-  unsigned base = 10;
-  if (s[0] == '0') {
-    if (s.size() >= 3 && lower(s[1]) == 'b') {
-      base = 2, s.remove_prefix(2);
-    } else if (s.size() >= 3 && lower(s[1]) == 'o') {
-      base = 8, s.remove_prefix(2);
-    } else if (s.size() >= 3 && lower(s[1]) == 'x') {
-      base = 16, s.remove_prefix(2);
-    } else {
-      base = 8, s.remove_prefix(1);
-    }
-  }
-  bool underscores = false;
-  uint64_t n = 0;
-  const uint64_t cutoff = std::numeric_limits<uint64_t>::max() / base + 1;
-  for (char c : s) {
-    unsigned d;
-    if (c == '_') {
-      underscores = true;
-      continue;
-    }
-    if (c >= '0' && c <= '9') {
-      d = static_cast<unsigned>(c - '0');
-    } else if (lower(c) >= 'a' && lower(c) <= 'z') {
-      d = static_cast<unsigned>(lower(c) - 'a' + 10);
-    } else {
-      r.status = UintResult::kSyntax;
-      return r;
-    }
-    if (d >= base) {
-      r.status = UintResult::kSyntax;
-      return r;
-    }
-    if (n >= cutoff) {
-      r.value = std::numeric_limits<uint64_t>::max();
-      r.status = UintResult::kRange;
-      return r;
-    }
-    n *= base;
-    uint64_t n1 = n + d;
-    if (n1 < n) {
-      r.value = std::numeric_limits<uint64_t>::max();
-      r.status = UintResult::kRange;
-      return r;
-    }
-    n = n1;
-  }
-  if (underscores && !underscore_ok(s0)) {
-    r.status = UintResult::kSyntax;
-    return r;
-  }
-  r.value = n;
-  return r;
-}
-
-uint64_t go_parse_uint(std::string_view s) {
-  UintResult r = parse_uint_base0(s);
-  if (r.status != UintResult::kOk) num_error("ParseUint", s, r.status == UintResult::kRange);
-  return r.value;
-}
-
-int64_t go_parse_int(std::string_view s) {
-  if (s.empty()) num_error("ParseInt", s, false);
-  const std::string_view s0 = s;
-  bool neg = false;
-  if (s[0] == '+') {
-    s.remove_prefix(1);
-  } else if (s[0] == '-') {
-    neg = true;
-    s.remove_prefix(1);
-  }
-  UintResult r = parse_uint_base0(s);
-  if (r.status == UintResult::kSyntax) num_error("ParseInt", s0, false);
-  const uint64_t cutoff = 1ULL << 63;
-  if (r.status == UintResult::kRange || (!neg && r.value >= cutoff) || (neg && r.value > cutoff))
-    num_error("ParseInt", s0, true);
-  return neg ? static_cast<int64_t>(0 - r.value) : static_cast<int64_t>(r.value);
-}
-
-// strconv.ParseFloat(s, 64 or 32): decimal or hexadecimal (with a p exponent) floats, inf,
-// infinity and nan, underscores between digits.
-double go_parse_float(std::string_view s, int bits) {
-  auto syntax = [&]() { num_error("ParseFloat", s, false); };
-  if (s.empty()) syntax();
-  std::string_view body = s;
-  bool neg = false;
-  if (body[0] == '+' || body[0] == '-') {
-    neg = body[0] == '-';
-    body.remove_prefix(1);
-  }
-  auto iequals = [](std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i)
-      if (lower(a[i]) != b[i]) return false;
-    return true;
-  };
-  if (iequals(body, "inf") || iequals(body, "infinity"))
-    return neg ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
-  if (iequals(body, "nan") && body.size() == s.size())
-    return std::numeric_limits<double>::quiet_NaN();
-
-  std::string clean;
-  bool hex = body.size() >= 2 && body[0] == '0' && lower(body[1]) == 'x';
-  size_t i = hex ? 2 : 0;
-  bool digits = false, dot = false, exp = false, underscores = false;
-  auto is_mant_digit = [&](char c) {
-    return (c >= '0' && c <= '9') || (hex && lower(c) >= 'a' && lower(c) <= 'f');
-  };
-  for (; i < body.size(); ++i) {
-    char c = body[i];
-    if (c == '_') {
-      underscores = true;
-      continue;
-    }
-    if (is_mant_digit(c)) {
-      digits = true;
-      continue;
-    }
-    if (c == '.' && !dot) {
-      dot = true;
-      continue;
-    }
-    if ((!hex && lower(c) == 'e') || (hex && lower(c) == 'p')) {
-      if (!digits) syntax();
-      exp = true;
-      ++i;
-      if (i < body.size() && (body[i] == '+' || body[i] == '-')) ++i;
-      bool exp_digits = false;
-      for (; i < body.size(); ++i) {
-        if (body[i] == '_') {
-          underscores = true;
-          continue;
-        }
-        if (body[i] < '0' || body[i] > '9') syntax();
-        exp_digits = true;
-      }
-      if (!exp_digits) syntax();
-      break;
-    }
-    syntax();
-  }
-  if (!digits || (hex && !exp)) syntax();
-  if (underscores && !underscore_ok(s)) syntax();
-  for (char c : s)
-    if (c != '_') clean += c;
-  errno = 0;
-  char* end = nullptr;
-  double d = std::strtod(clean.c_str(), &end);
-  if (end != clean.c_str() + clean.size()) syntax();
-  if (errno == ERANGE && std::isinf(d)) num_error("ParseFloat", s, true);
-  if (bits == 32) {
-    float f = static_cast<float>(d);
-    if (std::isinf(f) && !std::isinf(d)) num_error("ParseFloat", s, true);
-  }
-  return d;
-}
-
-// A float32 kept in a double that prints as the float32 does (its shortest digits): Go writes
-// float32 values with 32-bit precision ("6.674283e-11").
-double float32_as_double(float f) {
-  if (!std::isfinite(f)) return static_cast<double>(f);
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, f);
-  double d = 0;
-  std::from_chars(buf, r.ptr, d);
-  return d;
-}
-
-// --- value.IToInt & friends ----------------------------------------------------------------------
-int64_t to_int64(const Value& v) {
-  if (v.is_json()) {
-    const auto& j = v.json();
-    if (j.is_int64()) return j.get_int64();
-    if (j.is_uint64()) {
-      if (j.get_uint64() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-        throw EvalError("unsigned integer value is too large to be cast as a signed integer");
-      return static_cast<int64_t>(j.get_uint64());
-    }
-    if (j.is_double()) {
-      double t = j.get_double();
-      if (std::isinf(t)) throw EvalError("cannot convert +/-INF to an integer");
-      if (std::isnan(t)) throw EvalError("cannot convert NAN to an integer");
-      if (t >= 9223372036854775808.0)
-        throw EvalError("float value is too large to be cast as a signed integer");
-      if (t < -9223372036854775808.0)
-        throw EvalError("float value is too small to be cast as a signed integer");
-      if (t != std::trunc(t))
-        throw EvalError(
-            "float value contains decimals and therefore cannot be cast as a signed integer, if "
-            "you intend to round the value then call `.round()` explicitly before this cast");
-      return static_cast<int64_t>(t);
-    }
-    if (j.is_string()) return go_parse_int(std::string_view(j.get_string()));
-  }
-  if (v.kind() == Value::Kind::Bytes) return go_parse_int(v.bytes_value());
-  throw TypeError(v, {"number"});
-}
-
-uint64_t to_uint64(const Value& v) {
-  if (v.is_json()) {
-    const auto& j = v.json();
-    if (j.is_uint64()) return j.get_uint64();
-    if (j.is_int64()) {
-      if (j.get_int64() < 0)
-        throw EvalError(
-            "signed integer value is negative and cannot be cast as an unsigned integer");
-      return static_cast<uint64_t>(j.get_int64());
-    }
-    if (j.is_double()) {
-      double t = j.get_double();
-      if (t < 0)
-        throw EvalError("float value is negative and cannot be cast as an unsigned integer");
-      if (std::isinf(t)) throw EvalError("cannot convert +/-INF to an unsigned integer");
-      if (std::isnan(t)) throw EvalError("cannot convert NAN to an unsigned integer");
-      if (t >= 18446744073709551616.0)
-        throw EvalError("float value is too large to be cast as an unsigned integer");
-      if (t != std::trunc(t))
-        throw EvalError(
-            "float value contains decimals and therefore cannot be cast as an unsigned integer, "
-            "if you intend to round the value then call `.round()` explicitly before this cast");
-      return static_cast<uint64_t>(t);
-    }
-    if (j.is_string()) return go_parse_uint(std::string_view(j.get_string()));
-  }
-  if (v.kind() == Value::Kind::Bytes) return go_parse_uint(v.bytes_value());
-  throw TypeError(v, {"number"});
-}
-
-double to_float64(const Value& v, int bits) {
-  if (v.is_json()) {
-    const auto& j = v.json();
-    if (j.is_number()) return j.to_number<double>();
-    if (j.is_string()) return go_parse_float(std::string_view(j.get_string()), bits);
-  }
-  if (v.kind() == Value::Kind::Bytes) return go_parse_float(v.bytes_value(), bits);
-  throw TypeError(v, {"number"});
-}
 
 // value.IGetNumber: numbers only.
 double get_number(const Value& v) {
@@ -433,7 +105,7 @@ const bool kAbs = register_method(
                     "maximum value.",
      .examples = {ex("root.outs = this.ins.map_each(ele -> ele.abs())",
                      {{R"({"ins":[9,-18,1.23,-4.56]})", R"({"outs":[9,18,1.23,4.56]})"}})},
-     .plain_errors = true},
+     .errors = ErrorStyle::Plain},
     [](ExecContext&, const Value& v, const Args&) -> Value {
       if (v.is_json()) {
         const auto& j = v.json();
@@ -490,7 +162,7 @@ const bool kPow =
                                      {{R"({"value":2})", R"({"new_value":0.02})"}}),
                                   ex("root.new_value = this.value.pow(-2)",
                                      {{R"({"value":2})", R"({"new_value":0.25})"}})},
-                     .plain_errors = true},
+                     .errors = ErrorStyle::Plain},
                     [](ExecContext&, const Value& v, const Args& args) {
                       double base = get_number(v);
                       return Value::number(std::pow(base, args.number(0)));
@@ -504,7 +176,7 @@ const bool kSin =
                                      {{R"({"value":45})", R"({"new_value":0.7071067811865475})"},
                                       {R"({"value":0})", R"({"new_value":0})"},
                                       {R"({"value":90})", R"({"new_value":1})"}})},
-                     .plain_errors = true},
+                     .errors = ErrorStyle::Plain},
                     [](ExecContext&, const Value& v, const Args&) {
                       return float_method(v, [](double f) { return std::sin(f); });
                     });
@@ -517,7 +189,7 @@ const bool kCos =
                                      {{R"({"value":45})", R"({"new_value":0.7071067811865476})"},
                                       {R"({"value":0})", R"({"new_value":1})"},
                                       {R"({"value":180})", R"({"new_value":-1})"}})},
-                     .plain_errors = true},
+                     .errors = ErrorStyle::Plain},
                     [](ExecContext&, const Value& v, const Args&) {
                       return float_method(v, [](double f) { return std::cos(f); });
                     });
@@ -530,7 +202,7 @@ const bool kTan = register_method(
                      {{R"({"value":0})", R"({"new_value":"0.000000"})"},
                       {R"({"value":45})", R"({"new_value":"1.000000"})"},
                       {R"({"value":180})", R"({"new_value":"-0.000000"})"}})},
-     .plain_errors = true},
+     .errors = ErrorStyle::Plain},
     [](ExecContext&, const Value& v, const Args&) {
       return float_method(v, [](double f) { return std::tan(f); });
     });
@@ -630,122 +302,8 @@ const bool kBitwiseXor = register_method(
       return Value::integer(bitwise_lhs(v) ^ args.integer(0));
     });
 
-// --- sized numbers -------------------------------------------------------------------------------
-std::string int_description(const std::string& long_name) {
-  return "\nConverts a numerical type into a " + long_name +
-         ", this is for advanced use cases where a specific data type is needed for a given "
-         "component (such as the ClickHouse SQL driver).\n\nIf the value is a string then an "
-         "attempt will be made to parse it as a " +
-         long_name +
-         ". If the target value exceeds the capacity of an integer or contains decimal values "
-         "then this method will throw an error. In order to convert a floating point number "
-         "containing decimals first use <<round, `.round()`>> on the value. Please refer to the "
-         "https://pkg.go.dev/strconv#ParseInt[`strconv.ParseInt` documentation] for details "
-         "regarding the supported formats.";
-}
-
-bool register_int_method(const std::string& name, const std::string& long_name,
-                         const std::string& example_in, const std::string& example_out,
-                         MethodImpl impl) {
-  std::string first_out =
-      name[0] == 'u' ? R"({"a":12,"b":12,"c":12,"d":0})" : R"({"a":12,"b":12,"c":12,"d":-12})";
-  std::string body = "\nroot.a = this.a." + name + "()\nroot.b = this.b.round()." + name +
-                     "()\nroot.c = this.c." + name + "()\nroot.d = this.d." + name +
-                     "().catch(0)\n";
-  return register_method(
-      {.name = name,
-       .category = kNumbers,
-       .description = int_description(long_name),
-       .examples = {ex(body, {{R"({"a":12,"b":12.34,"c":"12","d":-12})", first_out}}),
-                    ex("\nroot = this." + name + "()\n", {{example_in, example_out}})},
-       .plain_errors = true},
-      std::move(impl));
-}
-
-template <typename T> Value signed_sized(const Value& v, const char* bits_text) {
-  int64_t i = to_int64(v);
-  if (i > static_cast<int64_t>(std::numeric_limits<T>::max()))
-    throw EvalError(std::string("value is too large to be cast as ") + bits_text);
-  if (i < static_cast<int64_t>(std::numeric_limits<T>::min()))
-    throw EvalError(std::string("value is too small to be cast as ") + bits_text);
-  return Value::integer(i);
-}
-
-template <typename T> Value unsigned_sized(const Value& v, const char* bits_text) {
-  uint64_t u = to_uint64(v);
-  if (u > static_cast<uint64_t>(std::numeric_limits<T>::max()))
-    throw EvalError(std::string("value is too large to be cast as ") + bits_text);
-  return Value::uinteger(u);
-}
-
-const bool kInt64 = register_int_method(
-    "int64", "64-bit signed integer", R"("0xDEADBEEF")", "3735928559",
-    [](ExecContext&, const Value& v, const Args&) { return Value::integer(to_int64(v)); });
-const bool kInt32 =
-    register_int_method("int32", "32-bit signed integer", R"("0xDEAD")", "57005",
-                        [](ExecContext&, const Value& v, const Args&) {
-                          return signed_sized<int32_t>(v, "a 32-bit signed integer");
-                        });
-const bool kInt16 =
-    register_int_method("int16", "16-bit signed integer", R"("0xDE")", "222",
-                        [](ExecContext&, const Value& v, const Args&) {
-                          return signed_sized<int16_t>(v, "a 16-bit signed integer");
-                        });
-const bool kInt8 = register_int_method("int8", "8-bit signed integer", R"("0xD")", "13",
-                                       [](ExecContext&, const Value& v, const Args&) {
-                                         return signed_sized<int8_t>(v, "an 8-bit signed integer");
-                                       });
-const bool kUint64 = register_int_method(
-    "uint64", "64-bit unsigned integer", R"("0xDEADBEEF")", "3735928559",
-    [](ExecContext&, const Value& v, const Args&) { return Value::uinteger(to_uint64(v)); });
-const bool kUint32 =
-    register_int_method("uint32", "32-bit unsigned integer", R"("0xDEAD")", "57005",
-                        [](ExecContext&, const Value& v, const Args&) {
-                          return unsigned_sized<uint32_t>(v, "a 32-bit unsigned integer");
-                        });
-const bool kUint16 =
-    register_int_method("uint16", "16-bit unsigned integer", R"("0xDE")", "222",
-                        [](ExecContext&, const Value& v, const Args&) {
-                          return unsigned_sized<uint16_t>(v, "a 16-bit unsigned integer");
-                        });
-const bool kUint8 =
-    register_int_method("uint8", "8-bit unsigned integer", R"("0xD")", "13",
-                        [](ExecContext&, const Value& v, const Args&) {
-                          return unsigned_sized<uint8_t>(v, "an 8-bit unsigned integer");
-                        });
-
-std::string float_description(const std::string& bits) {
-  return "\nConverts a numerical type into a " + bits +
-         "-bit floating point number, this is for advanced use cases where a specific data type "
-         "is needed for a given component (such as the ClickHouse SQL driver).\n\nIf the value "
-         "is a string then an attempt will be made to parse it as a " +
-         bits +
-         "-bit floating point number. Please refer to the "
-         "https://pkg.go.dev/strconv#ParseFloat[`strconv.ParseFloat` documentation] for details "
-         "regarding the supported formats.";
-}
-
-const bool kFloat64 = register_method(
-    {.name = "float64",
-     .category = kNumbers,
-     .description = float_description("64"),
-     .examples = {ex(
-         "\nroot.out = this.in.float64()\n",
-         {{R"({"in":"6.674282313423543523453425345e-11"})", R"({"out":6.674282313423544e-11})"}})},
-     .plain_errors = true},
-    [](ExecContext&, const Value& v, const Args&) { return Value::number(to_float64(v, 64)); });
-
-const bool kFloat32 = register_method(
-    {.name = "float32",
-     .category = kNumbers,
-     .description = float_description("32"),
-     .examples = {ex(
-         "\nroot.out = this.in.float32()\n",
-         {{R"({"in":"6.674282313423543523453425345e-11"})", R"({"out":6.674283e-11})"}})},
-     .plain_errors = true},
-    [](ExecContext&, const Value& v, const Args&) {
-      return Value::number(float32_as_double(static_cast<float>(to_float64(v, 32))));
-    });
+// The sized casts (int8..uint64, float32, float64), filed under "Number Manipulation" too, live
+// with the type coercions in lib_coercion.cpp.
 
 // --- functions -----------------------------------------------------------------------------------
 const bool kPi = register_function(

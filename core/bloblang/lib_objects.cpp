@@ -73,7 +73,8 @@ const bool kMerge = register_method(
                R"({"first_name":"fooer","likes":["bars","foos"],"second_name":"barer"})"}}),
           ex("root.combined = this.list1.merge(this.list2)",
              {{R"({"list1":["a","b"],"list2":["c","d"]})", R"({"combined":["a","b","c","d"]})"}},
-             "Merge arrays")}},
+             "Merge arrays")},
+     .errors = ErrorStyle::TypeOnly},
     [](ExecContext&, const Value& v, const Args& args) { return merge_values(v, args[0], false); });
 
 const bool kAssign = register_method(
@@ -92,7 +93,8 @@ const bool kAssign = register_method(
           ex("root.config = this.defaults.assign(this.user_settings)",
              {{R"({"defaults":{"timeout":30,"retries":3},"user_settings":{"timeout":60}})",
                R"({"config":{"retries":3,"timeout":60}})"}},
-             "Override defaults with user settings")}},
+             "Override defaults with user settings")},
+     .errors = ErrorStyle::TypeOnly},
     [](ExecContext&, const Value& v, const Args& args) { return merge_values(v, args[0], true); });
 
 const bool kSquash = register_method(
@@ -106,7 +108,7 @@ const bool kSquash = register_method(
          "[loc.name]}).squash()",
          {{R"({"locations":[{"name":"Seattle","state":"WA"},{"name":"New York","state":"NY"},{"name":"Bellevue","state":"WA"},{"name":"Olympia","state":"WA"}]})",
            R"({"locations":{"NY":["New York"],"WA":["Seattle","Bellevue","Olympia"]}})"}})},
-     .plain_errors = true},
+     .errors = ErrorStyle::Plain},
     [](ExecContext&, const Value& v, const Args&) {
       if (!v.is_array()) throw TypeError(v, {"array"});
       json::object out;
@@ -241,7 +243,7 @@ const bool kWith = register_method(
          {{R"({"inner":{"a":"first","b":"second","c":"third"},"d":"fourth","e":"fifth"})",
            R"({"d":"fourth","inner":{"a":"first","c":"third"}})"}})},
      .variadic = true,
-     .plain_errors = true},
+     .errors = ErrorStyle::Plain},
     [](ExecContext&, const Value& v, const Args& args) {
       auto paths = path_args(args);
       return Value(json::value(structured::map_with(object_of(v), paths)));

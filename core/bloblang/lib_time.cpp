@@ -20,7 +20,7 @@ Example ex(std::string mapping, std::vector<std::pair<std::string, std::string>>
 // Every method here is one Benthos registers through its plugin API: errors are not annotated
 // with the target, and deprecated ones are listed under "Deprecated".
 bool register_time_method(Spec spec, MethodImpl impl, Prepare prepare = {}) {
-  spec.plain_errors = true;
+  spec.errors = ErrorStyle::Plain;
   if (spec.status == "deprecated") spec.category = "Deprecated";
   return register_method(std::move(spec), std::move(impl), std::move(prepare));
 }

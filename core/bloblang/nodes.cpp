@@ -550,12 +550,12 @@ Value MethodCall::eval(ExecContext& ctx) const {
     Value r = entry->impl(ctx, t, a);
     return r.is_ref() && !t.is_ref() ? Value(r.to_json()) : r;
   } catch (const TypeError& e) {
-    if (entry->spec.plain_errors) throw;
+    if (entry->spec.errors == ErrorStyle::Plain) throw;
     throw e.with_from(target->annotation());
   } catch (const AssignmentError&) {
     throw;
   } catch (const std::exception& e) {
-    if (entry->spec.plain_errors) throw;
+    if (entry->spec.errors != ErrorStyle::Annotated) throw;
     throw EvalError(target->annotation() + ": " + e.what());
   }
 }

@@ -649,9 +649,6 @@ public:
     return ca;
   }
 
-  // Variadic functions and methods (`format`): every argument positional, in call order.
-
-
   bool lambda_ahead() const {
     size_t k = p_;
     while (k < in_.size() && ident_char(in_[k]))

@@ -39,6 +39,12 @@ struct Example {
   std::string summary;
 };
 
+enum class ErrorStyle {
+  Annotated, // named after the target: "field `this.x`: ..." (type errors say "from field ...")
+  TypeOnly,  // only type errors name the target, others stay as they are (sort, sum, merge...)
+  Plain,     // as they are (Benthos's plugin-API methods: the ts_* family, abs, int64, zip...)
+};
+
 struct Spec {
   std::string name;
   std::string category; // e.g. "String Manipulation"
@@ -47,17 +53,16 @@ struct Spec {
   std::vector<ParamSpec> params;
   std::vector<Example> examples;
   bool impure = false; // reads the environment, the clock or randomness
-  // Takes any number of positional arguments and no named ones (`append`, `with`, `zip`...):
-  // `params` stays empty and Args holds every argument in call order, all present.
+  // Takes any number of positional arguments and no named ones (`format`, `append`, `with`,
+  // `zip`...): `params` is empty and Args holds the arguments in call order, all present.
   bool variadic = false;
   // Keeps state per call site (`counter()`): prepare runs for every call site, literal or not,
   // with the literal arguments present and the others absent (Args::has false), and the state
   // it returns reaches every call through Args::state(). Stateful calls are never constant
   // folded.
   bool stateful = false;
-  // Method errors reach the mapping as they are, not prefixed with the target's annotation:
-  // Benthos's plugin-API methods (the ts_* family, abs, pow, int64...) do not wrap them.
-  bool plain_errors = false;
+  // How a method's errors reach the mapping (upstream registers methods in three ways).
+  ErrorStyle errors = ErrorStyle::Annotated;
   // When the target expression itself fails, the call yields its first argument (a default)
   // instead of failing, if one was given (`bool(default)`, `number(default)`).
   bool default_on_target_error = false;

@@ -1,6 +1,7 @@
 // Unit tests of the object, array, number and time parts of the Bloblang standard library,
 // calling the registered implementations directly (no parser): results, and error texts as
 // Benthos words them.
+#include "bloblang/mapping.hpp"
 #include "bloblang/query.hpp"
 #include "bloblang/registry.hpp"
 #include "bloblang/timefmt.hpp"
@@ -8,6 +9,7 @@
 #include <cstdlib>
 #include <functional>
 #include <gtest/gtest.h>
+#include <set>
 
 namespace plugctl::bloblang {
 namespace {
@@ -209,8 +211,7 @@ TEST(BloblangLibB, EveryMethodIsRegisteredWithASpec) {
   EXPECT_TRUE(find_function("now")->spec.impure);
 }
 
-// --- arrays
-// ----------------------------------------------------------------------------------------
+// --- arrays --------------------------------------------------------------------------------------
 TEST(BloblangLibB, AllAndAny) {
   FnQuery over21([](const Value& p) { return Value::boolean(field(p, "age").get_number() >= 21); });
   Value patrons = J(R"([{"id":"1","age":18},{"id":"2","age":23}])");
@@ -458,8 +459,7 @@ TEST(BloblangLibB, RangeFunction) {
                "with positive step arg start (5) must be < stop (5)");
 }
 
-// --- objects
-// ---------------------------------------------------------------------------------------
+// --- objects -------------------------------------------------------------------------------------
 TEST(BloblangLibB, MergeAssignSquash) {
   Value foo = J(R"({"first_name":"fooer","likes":"bars"})");
   Value bar = J(R"({"second_name":"barer","likes":"foos"})");
@@ -555,8 +555,7 @@ TEST(BloblangLibB, KeysValuesMapEachKey) {
                "unexpected result from key mapping: expected string value, got number (1)");
 }
 
-// --- numbers
-// ---------------------------------------------------------------------------------------
+// --- numbers -------------------------------------------------------------------------------------
 TEST(BloblangLibB, Rounding) {
   EXPECT_EQ(out(method("ceil", Value::number(5.3))), "6");
   EXPECT_EQ(out(method("ceil", Value::number(-5.9))), "-5");
@@ -697,8 +696,214 @@ TEST(BloblangLibB, PiCounterCount) {
   EXPECT_EQ(out(count->impl(ctx, again)), "1");
 }
 
-// --- time
-// ------------------------------------------------------------------------------------------
+// --- json_schema ---------------------------------------------------------------------------------
+TEST(BloblangLibB, JsonSchema) {
+  auto check = [](const char* schema, const char* doc) {
+    return method("json_schema", J(doc), {.values = vals({S(schema)})});
+  };
+  const char* foo_string = R"({"type":"object","properties":{"foo":{"type":"string"}}})";
+  EXPECT_EQ(out(check(foo_string, R"({"foo":"bar"})")), R"({"foo":"bar"})");
+  EXPECT_ERROR(check(foo_string, R"({"foo":5})"),
+               "foo invalid type. expected: string, given: integer");
+  EXPECT_ERROR(check(foo_string, R"({"foo":5.5})"),
+               "foo invalid type. expected: string, given: number");
+  EXPECT_ERROR(check(R"({"required":["Foo","bar"]})", R"({"bar":1})"), "(root) Foo is required");
+  EXPECT_ERROR(check(R"({"type":["string","null"]})", "5"),
+               "(root) invalid type. expected: [string,null], given: integer");
+  EXPECT_ERROR(
+      check(R"({"properties":{"a":{"minimum":5},"b":{"maxLength":2}}})", R"({"a":3,"b":"xyz"})"),
+      "a must be greater than or equal to 5\nb string length must be less than or equal "
+      "to 2");
+  EXPECT_ERROR(check(R"({"items":{"enum":["x","y"]}})", R"(["x","z"])"),
+               "1 1 must be one of the following: \"x\", \"y\"");
+  EXPECT_ERROR(check(R"({"additionalProperties":false,"properties":{"a":{}}})", R"({"a":1,"b":2})"),
+               "(root) badditional property b is not allowed");
+  EXPECT_ERROR(
+      check(
+          R"({"definitions":{"n":{"type":"number"}},"properties":{"a":{"$ref":"#/definitions/n"}}})",
+          R"({"a":"x"})"),
+      "a invalid type. expected: number, given: string");
+  EXPECT_ERROR(check(R"({"anyOf":[{"type":"string"},{"type":"number"}]})", "true"),
+               "(root) must validate at least one schema (anyof)\n(root) invalid type. expected: "
+               "string, given: boolean");
+  EXPECT_ERROR(check(R"({"uniqueItems":true})", "[1,2,1]"),
+               "(root) array items[0,2] must be unique");
+  EXPECT_ERROR(check(R"({"pattern":"^a+$"})", R"("ab")"), "(root) does not match pattern '^a+$'");
+  EXPECT_ERROR(check(R"({"format":"date-time"})", R"("yesterday")"),
+               "(root) does not match format 'date-time'");
+  EXPECT_EQ(out(check(R"({"format":"date-time"})", R"("2020-01-01T00:00:00Z")")),
+            "2020-01-01T00:00:00Z");
+  const MethodEntry* m = find_method("json_schema");
+  bool literal;
+  EXPECT_THROW(m->prepare(make_args(m->spec, {.values = vals({S("{nope")})}, &literal)),
+               std::invalid_argument);
+}
+
+// --- through the parser --------------------------------------------------------------------------
+std::string run_mapping(const std::string& mapping, const std::string& input) {
+  auto m = Mapping::parse(mapping);
+  ExecContext ctx;
+  ctx.set_message(input);
+  try {
+    return serialize(m->run(ctx).value);
+  } catch (const std::exception& e) {
+    return std::string("error: ") + e.what();
+  }
+}
+
+TEST(BloblangLibB, ThroughTheParser) {
+  EXPECT_EQ(run_mapping(R"(root = this.a.append(1, "two", [3]))", R"({"a":[0]})"),
+            R"([0,1,"two",[3]])");
+  EXPECT_THROW(Mapping::parse("root = [].append(value: 1)"), ParseError);
+  // Errors: annotated with the target (most), type errors only (sort, sum...), or as they are
+  // (plugin-API methods).
+  EXPECT_EQ(run_mapping("root = this.a.index(5)", R"({"a":[1]})"),
+            "error: failed assignment (line 1): field `this.a`: index '5' was out of bounds for "
+            "array size: 1");
+  EXPECT_EQ(
+      run_mapping("root = this.a.sum()", R"({"a":[1,"x"]})"),
+      "error: failed assignment (line 1): index 1: expected number value, got string (\"x\")");
+  EXPECT_EQ(run_mapping("root = this.a.sum()", R"({"a":"x"})"),
+            "error: failed assignment (line 1): expected array value, got string from field "
+            "`this.a` (\"x\")");
+  EXPECT_EQ(run_mapping("root = this.a.ts_unix()", R"({"a":true})"),
+            "error: failed assignment (line 1): expected number or string value, got bool (true)");
+  // counter(): one sequence per call site, kept across runs of one mapping.
+  auto m = Mapping::parse("root = [counter(), counter(min: 5)]");
+  for (int i = 1; i <= 3; ++i) {
+    ExecContext ctx;
+    ctx.set_message("{}");
+    EXPECT_EQ(serialize(m->run(ctx).value),
+              "[" + std::to_string(i) + "," + std::to_string(i + 4) + "]");
+  }
+  // A stateful call keeps its state with non-literal arguments too.
+  auto n = Mapping::parse("root = count(this.name)");
+  for (int i = 1; i <= 2; ++i) {
+    ExecContext ctx;
+    ctx.set_message(R"({"name":"x"})");
+    EXPECT_EQ(serialize(n->run(ctx).value), std::to_string(i));
+  }
+  // Literal arguments that can never work fail at parse time.
+  EXPECT_THROW(Mapping::parse(R"(root = this.ts_tz("Nowhere/Land"))"), ParseError);
+  EXPECT_THROW(Mapping::parse(R"(root = this.ts_add_iso8601("1Y"))"), ParseError);
+}
+
+// Every documented example of this part of the library, run through the parser: the pairs of an
+// example in order against one compiled mapping (counter() and count() keep state across them).
+TEST(BloblangLibB, DocumentedExamplesRun) {
+  const char* tz = std::getenv("TZ");
+  if (tz == nullptr || std::string(tz) != "UTC") GTEST_SKIP() << "run with TZ=UTC";
+  static const std::set<std::string> kMine = {"all",
+                                              "any",
+                                              "append",
+                                              "assign",
+                                              "collapse",
+                                              "concat",
+                                              "contains",
+                                              "enumerated",
+                                              "exists",
+                                              "explode",
+                                              "filter",
+                                              "find",
+                                              "find_all",
+                                              "find_by",
+                                              "find_all_by",
+                                              "flatten",
+                                              "fold",
+                                              "get",
+                                              "index",
+                                              "join",
+                                              "json_schema",
+                                              "key_values",
+                                              "keys",
+                                              "values",
+                                              "map_each",
+                                              "map_each_key",
+                                              "merge",
+                                              "sort",
+                                              "sort_by",
+                                              "squash",
+                                              "sum",
+                                              "unique",
+                                              "with",
+                                              "without",
+                                              "zip",
+                                              "abs",
+                                              "ceil",
+                                              "floor",
+                                              "round",
+                                              "max",
+                                              "min",
+                                              "pow",
+                                              "log",
+                                              "log10",
+                                              "sin",
+                                              "cos",
+                                              "tan",
+                                              "bitwise_and",
+                                              "bitwise_or",
+                                              "bitwise_xor",
+                                              "ts_parse",
+                                              "ts_format",
+                                              "ts_strptime",
+                                              "ts_strftime",
+                                              "ts_unix",
+                                              "ts_unix_milli",
+                                              "ts_unix_micro",
+                                              "ts_unix_nano",
+                                              "ts_add_iso8601",
+                                              "ts_sub_iso8601",
+                                              "ts_sub",
+                                              "ts_round",
+                                              "ts_tz",
+                                              "parse_duration",
+                                              "parse_duration_iso8601",
+                                              "range",
+                                              "pi",
+                                              "counter",
+                                              "count"};
+  auto same = [](const std::string& got, const std::string& want) {
+    boost::system::error_code e1, e2;
+    json::value a = json::parse(got, e1), b = json::parse(want, e2);
+    if (e1 || e2) return got == want;
+    return equal(a, b);
+  };
+  int checked = 0;
+  auto run_examples = [&](const Spec& spec) {
+    if (!kMine.count(spec.name)) return;
+    for (const auto& ex : spec.examples) {
+      if (ex.results.empty()) continue;
+      std::shared_ptr<const Mapping> m;
+      try {
+        m = Mapping::parse(ex.mapping);
+      } catch (const ParseError& e) {
+        if (std::string(e.what()).find("unrecognised") != std::string::npos) continue;
+        ADD_FAILURE() << spec.name << ": " << ex.mapping << ": " << e.what();
+        continue;
+      }
+      for (const auto& [in, want] : ex.results) {
+        ExecContext ctx;
+        ctx.set_message(in);
+        std::string got;
+        try {
+          got = serialize(m->run(ctx).value);
+        } catch (const std::exception& e) {
+          got = std::string("Error(") + to_json_text(json::string(e.what())) + ")";
+        }
+        ++checked;
+        EXPECT_TRUE(same(got, want)) << spec.name << ": " << ex.mapping << "\n  in:   " << in
+                                     << "\n  want: " << want << "\n  got:  " << got;
+      }
+    }
+  };
+  for (const auto* m : all_methods())
+    run_examples(m->spec);
+  for (const auto* f : all_functions())
+    run_examples(f->spec);
+  EXPECT_GT(checked, 120);
+}
+
+// --- time ----------------------------------------------------------------------------------------
 class BloblangLibBTime : public ::testing::Test {
 protected:
   void SetUp() override {
