@@ -12,7 +12,7 @@ trap 'rm -rf "$WORK"' EXIT
 python3 - "$DOCS" > "$WORK/in.jsonl" <<'PY'
 import json, sys
 n = int(sys.argv[1])
-notes = "".join(f"note number {k} for document, " for k in range(12))
+notes = "".join(f"note number {k} for document, " for k in range(25))
 base = [json.dumps({"id": i, "user": {"name": f"User Name {i}", "email": f"User{i}@Example.COM",
         "roles": ["admin", "dev"]}, "price": 10 + i % 90 + 0.5, "quantity": i % 25,
         "status": "A" if i % 3 == 0 else "I", "created_at": f"2024-03-0{1 + i % 9}T10:20:30Z",

@@ -9,6 +9,7 @@ PACKAGES=(
   libyaml-cpp-dev libspdlog-dev libfmt-dev prometheus-cpp-dev libcli11-dev
   libcurl4-openssl-dev librdkafka-dev libpq-dev libssl-dev libre2-dev libhowardhinnant-date-dev
   libxxhash-dev zlib1g-dev libzstd-dev liblz4-dev libsnappy-dev tzdata
+  libgoogle-perftools-dev
   libgtest-dev libgmock-dev libbenchmark-dev abigail-tools
 )
 

@@ -31,12 +31,17 @@ const json::value& ExecContext::parsed() const {
       parsed_ = shared_.get();
     } else {
       std::string_view c = content();
+      // One arena per document, sized for it (freed in one go), and a parser kept per thread
+      // (its internal stack is reused).
+      thread_local json::parser parser;
       boost::system::error_code ec;
-      json::value v = json::parse(json::string_view(c.data(), c.size()), ec);
+      parser.reset(json::make_shared_resource<json::monotonic_resource>(c.size() * 2 + 256));
+      parser.write(c.data(), c.size(), ec);
       if (ec) {
         parse_error_ = ec.message().empty() ? "invalid JSON" : ec.message();
       } else {
-        shared_ = std::make_shared<const json::value>(std::move(v));
+        // Moved, not assigned: assignment would copy out of the arena.
+        shared_ = std::make_shared<const json::value>(parser.release());
         parsed_ = shared_.get();
         if (msg != nullptr) msg->set_structured(shared_); // later processors reuse it
       }

@@ -77,7 +77,7 @@ private:
 };
 
 // Writes `v` into a message as Benthos does: strings and bytes raw, anything else JSON.
-void set_message_value(core::Message& msg, const Value& v);
+void set_message_value(core::Message& msg, Value v);
 // Applies metadata set by a mapping to a message (typed values become their text).
 void apply_meta(const ExecContext& ctx, core::Message& msg);
 

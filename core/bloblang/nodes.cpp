@@ -146,7 +146,9 @@ json::value owned_in(const Value& v, const json::storage_ptr& sp) {
 
 // New documents allocate from one arena per document: freeing it is one operation.
 json::storage_ptr document_storage() {
-  return json::make_shared_resource<json::monotonic_resource>();
+  if (scratch_storage().get() != json::storage_ptr().get())
+    return scratch_storage(); // the run arena
+  return json::make_shared_resource<json::monotonic_resource>(1024);
 }
 
 void set_path(Value& root, const Path& path, const Value& src) {
@@ -333,7 +335,7 @@ std::string GetField::annotation() const {
 
 // --- literals --------------------------------------------------------------------------------
 Value ArrayLit::eval(ExecContext& ctx) const {
-  json::array out;
+  json::array out(scratch_storage());
   out.reserve(items.size());
   for (const auto& q : items) {
     Value v = q->eval(ctx);
@@ -344,7 +346,7 @@ Value ArrayLit::eval(ExecContext& ctx) const {
 }
 
 Value ObjectLit::eval(ExecContext& ctx) const {
-  json::object out;
+  json::object out(scratch_storage());
   for (const auto& [kq, vq] : members) {
     Value k = kq->eval(ctx);
     if (!textual(k))

@@ -1135,6 +1135,7 @@ std::shared_ptr<const Query> Mapping::parse_query(std::string_view text) {
 }
 
 Mapping::Result Mapping::run(ExecContext& ctx, json::value start) const {
+  ScratchArena arena; // every value this run builds comes from one arena
   ctx.root() = start.is_null() ? Value::nothing() : Value(std::move(start));
   for (const auto& s : impl_->statements)
     s->exec(ctx);
@@ -1151,7 +1152,7 @@ Mapping::Result Mapping::run(ExecContext& ctx, json::value start) const {
   return r;
 }
 
-void set_message_value(core::Message& msg, const Value& v) {
+void set_message_value(core::Message& msg, Value v) {
   switch (v.kind()) {
   case Value::Kind::String:
   case Value::Kind::Bytes:
@@ -1162,8 +1163,9 @@ void set_message_value(core::Message& msg, const Value& v) {
     break;
   default:
     msg.set_payload(serialize(v));
-    // The next reader of this message as JSON gets the value without parsing the bytes.
-    msg.set_structured(std::make_shared<const json::value>(v.to_json()));
+    // The next reader of this message as JSON gets the value (moved, with its arena) instead
+    // of parsing the bytes again.
+    msg.set_structured(std::make_shared<const json::value>(std::move(v).to_json()));
     break;
   }
 }
@@ -1188,7 +1190,7 @@ bool Mapping::apply(const core::Batch& batch, size_t index, core::Message& out, 
   }
   Result r = run(ctx, std::move(start));
   if (r.outcome == Outcome::Deleted) return false;
-  if (r.outcome == Outcome::Replaced) set_message_value(out, r.value);
+  if (r.outcome == Outcome::Replaced) set_message_value(out, std::move(r.value));
   apply_meta(ctx, out);
   return true;
 }

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 #include <openssl/evp.h>
+#include <optional>
 #include <vector>
 
 namespace plugctl::bloblang {
@@ -86,7 +87,28 @@ void append_json_float(std::string& out, double d) {
 
 } // namespace
 
+// --- the per-run arena -----------------------------------------------------------------------
+namespace {
+thread_local json::storage_ptr t_scratch;
+}
+
+const json::storage_ptr& scratch_storage() {
+  return t_scratch;
+}
+
+ScratchArena::ScratchArena() : previous_(std::move(t_scratch)) {
+  t_scratch = json::make_shared_resource<json::monotonic_resource>(4096);
+}
+
+ScratchArena::~ScratchArena() {
+  t_scratch = std::move(previous_);
+}
+
 // --- Value ---------------------------------------------------------------------------------
+Value Value::string(std::string_view s) {
+  return Value(json::value(json::string(json::string_view(s.data(), s.size()), t_scratch)));
+}
+
 Value Value::ref(const json::value& v) {
   Value out;
   out.tag_ = Tag::Ref;
@@ -513,8 +535,11 @@ std::string serialize(const Value& v) {
     append_escaped(out, format_rfc3339nano(v.ts()));
     return out;
   }
+  case Value::Kind::Delete:
+  case Value::Kind::Nothing:
+    return "null";
   default:
-    return to_json_text(v.to_json());
+    return to_json_text(v.json()); // written from the node itself: no copy
   }
 }
 
@@ -537,7 +562,68 @@ std::string format_rfc3339nano(const Timestamp& t) {
   return timefmt::format(t, timefmt::kRFC3339Nano);
 }
 
+namespace {
+bool is_leap(int64_t y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date.
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+// The common case, a UTC RFC 3339 time ("2024-03-01T10:20:30.5Z"), without the general layout
+// machinery; anything else (offsets, errors and their wording) goes to the layout parser.
+std::optional<Timestamp> fast_rfc3339_utc(std::string_view s) {
+  auto dig = [&](size_t i) { return i < s.size() && s[i] >= '0' && s[i] <= '9'; };
+  auto num = [&](size_t i, size_t n) {
+    int64_t v = 0;
+    for (size_t k = 0; k < n; ++k)
+      v = v * 10 + (s[i + k] - '0');
+    return v;
+  };
+  if (s.size() < 20 || s.back() != 'Z') return std::nullopt;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18})
+    if (!dig(i)) return std::nullopt;
+  if (s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
+    return std::nullopt;
+  int64_t y = num(0, 4), mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2),
+          se = num(17, 2);
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 59) return std::nullopt;
+  if (d > kDays[mo - 1] + (mo == 2 && is_leap(y) ? 1 : 0)) return std::nullopt;
+  int64_t nsec = 0;
+  size_t i = 19;
+  if (i < s.size() - 1) {
+    if (s[i] != '.') return std::nullopt;
+    size_t start = ++i;
+    int n = 0;
+    while (i < s.size() - 1 && dig(i)) {
+      if (n < 9) {
+        nsec = nsec * 10 + (s[i] - '0');
+        ++n;
+      }
+      ++i;
+    }
+    if (i == start || i != s.size() - 1) return std::nullopt;
+    for (; n < 9; ++n)
+      nsec *= 10;
+  }
+  Timestamp t;
+  t.sec = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 +
+          h * 3600 + mi * 60 + se;
+  t.nsec = static_cast<int32_t>(nsec);
+  return t;
+}
+} // namespace
+
 Timestamp parse_rfc3339(std::string_view s) {
+  if (auto t = fast_rfc3339_utc(s)) return *t;
   return timefmt::parse(timefmt::kRFC3339Nano, s);
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -42,10 +43,25 @@ public:
     Nothing, // nothing(): skip the assignment
   };
 
-  Value() = default;                            // null
+  Value() = default;
+  Value(const Value&) = default;
+  Value(Value&&) noexcept = default;
+  Value& operator=(const Value&) = default;
+  // Move assignment rebuilds in place: json::value's own move assignment copies when the two
+  // values use different storage, which would pull arena-allocated documents back onto the
+  // heap node by node.
+  Value& operator=(Value&& o) noexcept {
+    if (this != &o) {
+      this->~Value();
+      new (this) Value(std::move(o));
+    }
+    return *this;
+  }
+  ~Value() = default;                           // null
   Value(json::value v) : json_(std::move(v)) {} // NOLINT: implicit by design
   static Value ref(const json::value& v);       // borrows: v must outlive the Value
-  static Value string(std::string s) { return Value(json::value(json::string(s))); }
+  // Strings are allocated from the running mapping's arena (see ScratchArena).
+  static Value string(std::string_view s);
   static Value bytes(std::string b);
   static Value timestamp(Timestamp t);
   static Value boolean(bool b) { return Value(json::value(b)); }
@@ -110,6 +126,22 @@ private:
     Timestamp ts;
   };
   std::shared_ptr<const Extra> extra_;
+};
+
+// The storage new JSON values of the running mapping are allocated from: one arena per
+// execution (set by Mapping::run for the duration of a run on this thread), so that building a
+// document costs bump allocations and freeing it one operation. The default storage outside a
+// run. Values that outlive the run keep the arena alive through their storage pointer.
+const json::storage_ptr& scratch_storage();
+class ScratchArena {
+public:
+  ScratchArena();
+  ~ScratchArena();
+  ScratchArena(const ScratchArena&) = delete;
+  ScratchArena& operator=(const ScratchArena&) = delete;
+
+private:
+  json::storage_ptr previous_;
 };
 
 // A value of the wrong type: "expected number value, got string (\"foo\")", or with the

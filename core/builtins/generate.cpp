@@ -55,7 +55,7 @@ public:
       if (r.outcome == bloblang::Mapping::Outcome::Deleted) continue;
       Message& m = batch_of(batch.mut())->messages.emplace_back();
       if (r.outcome == bloblang::Mapping::Outcome::Replaced)
-        bloblang::set_message_value(m, r.value);
+        bloblang::set_message_value(m, std::move(r.value));
       bloblang::apply_meta(ctx, m);
     }
     produced_ += n;
