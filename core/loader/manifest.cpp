@@ -192,6 +192,8 @@ ManifestCopy copy_manifest(const plugctl_manifest* raw, const std::string& path)
     e.examples = copy_str(c.examples_yaml, where + " examples", false);
     e.stability = stability_of(c.stability);
     e.flags = c.flags;
+    // kCoreComposite (bit 63) is the host's own: a plugin cannot claim it.
+    if (path != "<builtin>") e.flags &= ~(uint64_t(1) << 63);
     e.spec_json = copy_str(c.config_spec_json, where + " config spec", false);
     if (e.spec_json.empty()) e.spec_json = R"({"type":"object","children":[]})";
     try {

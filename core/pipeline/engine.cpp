@@ -52,17 +52,6 @@ Batch& own(std::shared_ptr<Batch>& b) {
   return *b;
 }
 
-std::vector<std::unique_ptr<ProcessorComponent>>
-make_processors(const std::vector<ComponentConfig>& ccs, const Registry& reg,
-                const std::shared_ptr<std::atomic<bool>>& cancelled) {
-  std::vector<std::unique_ptr<ProcessorComponent>> out;
-  for (const auto& cc : ccs) {
-    if (cc.entry != nullptr) activate(reg, *cc.entry);
-    out.push_back(std::make_unique<ProcessorComponent>(cc, cancelled));
-  }
-  return out;
-}
-
 } // namespace
 
 Engine::Engine(const Config& cfg, const Registry& reg, EngineOptions opts)
@@ -78,9 +67,10 @@ Engine::Engine(const Config& cfg, const Registry& reg, EngineOptions opts)
   activate_cc(cfg_.input);
   activate_cc(cfg_.output);
   input_ = std::make_unique<InputComponent>(cfg_.input, cancelled_);
-  input_procs_ = make_processors(cfg_.input.processors, reg, cancelled_);
-  pipeline_procs_ = make_processors(cfg_.processors, reg, cancelled_);
-  output_procs_ = make_processors(cfg_.output.processors, reg, cancelled_);
+  BuildContext bctx{reg, cfg_, cancelled_};
+  input_procs_ = build_processors(cfg_.input.processors, bctx);
+  pipeline_procs_ = build_processors(cfg_.processors, bctx);
+  output_procs_ = build_processors(cfg_.output.processors, bctx);
   output_ = std::make_unique<OutputComponent>(cfg_.output, cancelled_);
   threads_ = cfg_.threads > 0 ? static_cast<size_t>(cfg_.threads)
                               : std::max<size_t>(1, std::thread::hardware_concurrency());
@@ -219,7 +209,7 @@ void Engine::input_loop() {
       }
       Work w{replay->original, replay};
       if (!input_procs_.empty()) {
-        run_chain(input_procs_, own(w.batch));
+        run_processors(input_procs_, own(w.batch));
         if (w.batch->empty()) {
           finish_txn(w.txn);
           continue;
@@ -256,7 +246,7 @@ void Engine::input_loop() {
         stats_.messages_read += b->size();
       }
       Work w{std::move(b), txn};
-      if (!input_procs_.empty()) run_chain(input_procs_, own(w.batch));
+      if (!input_procs_.empty()) run_processors(input_procs_, own(w.batch));
       if (w.batch->empty()) {
         finish_txn(txn); // empty, or all dropped on purpose by input processors
         break;
@@ -339,16 +329,6 @@ bool Engine::push_output_inbox(Work&& w) {
   return true;
 }
 
-void Engine::run_chain(std::vector<std::unique_ptr<ProcessorComponent>>& chain, Batch& b) {
-  for (auto& p : chain) {
-    if (b.empty()) return;
-    Batch out;
-    out.messages.reserve(b.size());
-    p->process(b, out);
-    b = std::move(out);
-  }
-}
-
 void Engine::to_output(Work&& w) {
   size_t n = w.batch->size();
   if (n == 0) {
@@ -372,7 +352,7 @@ void Engine::processor_loop() {
       ++proc_busy_;
     }
     cv_.notify_all();
-    run_chain(pipeline_procs_, own(w.batch));
+    run_processors(pipeline_procs_, own(w.batch));
     to_output(std::move(w));
     {
       std::lock_guard lock(mu_);
@@ -450,7 +430,7 @@ void Engine::output_loop() {
     Work w = std::move(*work);
     if (!output_procs_.empty()) {
       size_t before = w.batch->size();
-      run_chain(output_procs_, own(w.batch));
+      run_processors(output_procs_, own(w.batch));
       size_t after = w.batch->size();
       if (after != before) {
         // Output processors changed the message count: re-base the transaction on it.

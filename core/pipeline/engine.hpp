@@ -13,6 +13,7 @@
 
 #include "config/config.hpp"
 #include "pipeline/components.hpp"
+#include "pipeline/nodes.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -85,7 +86,6 @@ private:
 
   bool push_processor_inbox(Work&& w);
   bool push_output_inbox(Work&& w);
-  void run_chain(std::vector<std::unique_ptr<ProcessorComponent>>& chain, Batch& b);
   void to_output(Work&& w);
   void dispatch(std::unique_ptr<WriteJob> job);
   void complete(std::unique_ptr<WriteJob> job, plugctl_status headline, const std::string& err,
@@ -107,9 +107,9 @@ private:
   std::atomic<bool> failed_{false};
 
   std::unique_ptr<InputComponent> input_;
-  std::vector<std::unique_ptr<ProcessorComponent>> input_procs_;
-  std::vector<std::unique_ptr<ProcessorComponent>> pipeline_procs_;
-  std::vector<std::unique_ptr<ProcessorComponent>> output_procs_;
+  ProcessorNodes input_procs_;
+  ProcessorNodes pipeline_procs_;
+  ProcessorNodes output_procs_;
   std::unique_ptr<OutputComponent> output_;
   size_t threads_ = 1;
 
