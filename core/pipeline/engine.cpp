@@ -26,16 +26,6 @@ struct Engine::Work {
   TxnPtr txn;
 };
 
-struct Engine::WriteJob {
-  Engine* engine = nullptr;
-  std::shared_ptr<Batch> batch;
-  std::vector<std::pair<TxnPtr, size_t>> parts; // consecutive messages per transaction
-  int attempt = 0;
-  Clock::time_point not_before;
-  bool holds_slot = false; // counted in in_flight_ (a retry keeps its failed write's slot)
-  plugctl_results results;
-};
-
 namespace {
 
 std::chrono::milliseconds backoff_for(int attempt, std::chrono::milliseconds base,
@@ -65,13 +55,19 @@ Engine::Engine(const Config& cfg, const Registry& reg, EngineOptions opts)
     }
   };
   activate_cc(cfg_.input);
-  activate_cc(cfg_.output);
   input_ = std::make_unique<InputComponent>(cfg_.input, cancelled_);
   BuildContext bctx{reg, cfg_, cancelled_};
   input_procs_ = build_processors(cfg_.input.processors, bctx);
   pipeline_procs_ = build_processors(cfg_.processors, bctx);
-  output_procs_ = build_processors(cfg_.output.processors, bctx);
-  output_ = std::make_unique<OutputComponent>(cfg_.output, cancelled_);
+  // A failed write is retried here a few times, then nacked to the input (which replays it):
+  // brokers that must not lose an output (fan_out, switch with retry_until_success) retry theirs
+  // until success instead.
+  RetryPolicy retry;
+  retry.max_retries = opts_.write_retries;
+  retry.initial = opts_.retry_backoff;
+  retry.max = opts_.retry_backoff_max;
+  SinkContext sctx{bctx, sink_stats_, retry};
+  sink_ = build_sink(cfg_.output, sctx, retry);
   threads_ = cfg_.threads > 0 ? static_cast<size_t>(cfg_.threads)
                               : std::max<size_t>(1, std::thread::hardware_concurrency());
   proc_inbox_cap_ = threads_;
@@ -89,12 +85,10 @@ Engine::~Engine() {
   if (timed_out_) {
     // Threads were detached while inside plugin calls: the components must outlive them.
     (void)input_.release();
-    (void)output_.release();
+    (void)sink_.release();
     for (auto& p : input_procs_)
       (void)p.release();
     for (auto& p : pipeline_procs_)
-      (void)p.release();
-    for (auto& p : output_procs_)
       (void)p.release();
   }
 }
@@ -102,19 +96,16 @@ Engine::~Engine() {
 size_t Engine::inflight_bound() const {
   // One held by the input thread, the processor inbox and workers, the output inbox, one held by
   // the dispatcher, the writes in flight, and the messages a partial output batch may gather.
-  size_t bound = 1 + out_inbox_cap_ + 1 + output_->max_in_flight();
+  size_t bound = 1 + out_inbox_cap_ + 1 + sink_->capacity();
   if (!pipeline_procs_.empty()) bound += proc_inbox_cap_ + threads_;
-  const auto& p = output_->policy();
-  if (p.count > 0)
-    bound += p.count;
-  else if (p.byte_size > 0)
-    bound += p.byte_size;
   return bound;
 }
 
 EngineStats Engine::stats() const {
   std::lock_guard lock(mu_);
-  return stats_;
+  EngineStats s = stats_;
+  s.write_failures = sink_stats_.write_failures.load();
+  return s;
 }
 
 void Engine::stop() {
@@ -364,249 +355,60 @@ void Engine::processor_loop() {
 
 // --- output ------------------------------------------------------------------------------------
 void Engine::output_loop() {
-  OutputComponent& out = *output_;
-  if (!connect_with_backoff([&](std::string& e) { return out.connect(e); }, out.where())) return;
-  out.log().info("Output type {} is now active", out.type());
-  const BatchPolicy policy = out.policy();
-  std::unique_ptr<WriteJob> partial; // gathering messages under the batch policy
-  size_t partial_bytes = 0;
-  Clock::time_point partial_since;
-
-  auto new_job = [&] {
-    auto j = std::make_unique<WriteJob>();
-    j->engine = this;
-    j->batch = std::make_shared<Batch>();
-    return j;
-  };
-
+  bool hinted = false;
+  // Hands each batch to the output tree; a saturated tree blocks here, the output inbox fills,
+  // and the processors and the input stop in turn (back pressure).
   for (;;) {
-    std::unique_ptr<WriteJob> job;
-    std::optional<Work> work;
+    Work w;
     {
       std::unique_lock lock(mu_);
       for (;;) {
-        if (hard_stop_) return;
-        auto now = Clock::now();
-        bool slot = in_flight_ < out.max_in_flight();
-        // Retries keep the slot of the write that failed: a failing output holds its
-        // max_in_flight slots, so no new work is taken (back pressure) until they succeed or
-        // are nacked.
-        if (!retries_.empty() && retries_.front()->not_before <= now) {
-          job = std::move(retries_.front());
-          retries_.pop_front();
-          break;
-        }
-        // A partial batch goes out when nothing more can come soon: the input ended, stopped,
-        // or has nothing right now. Waiting for `count` then could wait forever (a source that
-        // ends only once everything is acknowledged) and adds latency for nothing.
+        if (!out_inbox_.empty() || output_done_ || hard_stop_) break;
+        // Nothing more is coming soon (the input ended, stopped or has nothing right now): the
+        // outputs should not hold partial batches for `count` (a source that ends only once
+        // everything is acknowledged would wait forever).
         bool upstream_idle = (reading_done_ || input_idle_) && proc_inbox_.empty() &&
-                             proc_busy_ == 0 && out_inbox_.empty();
-        if (slot && partial &&
-            (upstream_idle ||
-             (policy.period.count() > 0 && now - partial_since >= policy.period))) {
-          job = std::move(partial);
-          partial_bytes = 0;
-          break;
-        }
-        if (slot && !out_inbox_.empty()) {
-          work = std::move(out_inbox_.front());
-          out_inbox_.pop_front();
-          break;
-        }
-        if (output_done_ && out_inbox_.empty() && retries_.empty() && !partial && in_flight_ == 0)
-          return;
-        auto until = now + 100ms;
-        if (!retries_.empty()) until = std::min(until, retries_.front()->not_before);
-        if (partial && policy.period.count() > 0)
-          until = std::min(until, partial_since + policy.period);
-        cv_.wait_until(lock, until);
-      }
-    }
-    cv_.notify_all(); // an inbox slot was freed
-    if (job) {
-      dispatch(std::move(job));
-      continue;
-    }
-    Work w = std::move(*work);
-    if (!output_procs_.empty()) {
-      size_t before = w.batch->size();
-      run_processors(output_procs_, own(w.batch));
-      size_t after = w.batch->size();
-      if (after != before) {
-        // Output processors changed the message count: re-base the transaction on it.
-        int64_t delta = static_cast<int64_t>(after) - static_cast<int64_t>(before);
-        if (w.txn->pending.fetch_add(delta) + delta == 0) {
-          finish_txn(w.txn);
+                             proc_busy_ == 0 && out_busy_ == 0;
+        if (upstream_idle && !hinted) {
+          hinted = true;
+          lock.unlock();
+          sink_->flush_hint();
+          lock.lock();
           continue;
         }
+        cv_.wait_for(lock, 20ms);
       }
-    }
-    if (!policy.enabled()) {
-      auto j = new_job();
-      j->parts.emplace_back(w.txn, w.batch->size());
-      j->batch = std::move(w.batch);
-      dispatch(std::move(j));
-      continue;
-    }
-    // Batching: add message by message, dispatching each full batch.
-    for (auto& m : own(w.batch).messages) {
-      if (!partial) {
-        partial = new_job();
-        partial_since = Clock::now();
-      }
-      partial_bytes += m.byte_size();
-      partial->batch->messages.push_back(std::move(m));
-      if (!partial->parts.empty() && partial->parts.back().first == w.txn)
-        ++partial->parts.back().second;
-      else
-        partial->parts.emplace_back(w.txn, 1);
-      bool full = (policy.count > 0 && partial->batch->size() >= policy.count) ||
-                  (policy.byte_size > 0 && partial_bytes >= policy.byte_size);
-      if (full) {
-        {
-          std::unique_lock lock(mu_);
-          cv_.wait(lock, [&] { return in_flight_ < out.max_in_flight() || hard_stop_.load(); });
-          if (hard_stop_) return;
-        }
-        partial_bytes = 0;
-        dispatch(std::move(partial));
-      }
-    }
-  }
-}
-
-void Engine::dispatch(std::unique_ptr<WriteJob> job) {
-  if (!job->holds_slot) {
-    std::lock_guard lock(mu_);
-    ++in_flight_;
-    job->holds_slot = true;
-  }
-  job->results.items.assign(job->batch->size(), WriteResult{});
-  if (!output_->is_async()) {
-    {
-      std::lock_guard lock(mu_);
-      write_queue_.push_back(std::move(job));
+      if (hard_stop_ || out_inbox_.empty()) return;
+      hinted = false;
+      w = std::move(out_inbox_.front());
+      out_inbox_.pop_front();
+      ++out_busy_;
     }
     cv_.notify_all();
-    return;
-  }
-  WriteJob* raw = job.release();
-  std::string err;
-  plugctl_status st =
-      output_->write_async(*raw->batch, &raw->results, &Engine::async_done, raw, err);
-  if (st != PLUGCTL_OK) {
-    std::unique_ptr<WriteJob> back(raw);
-    plugctl_results results = std::move(back->results);
-    complete(std::move(back), st, err, results);
-  }
-}
-
-void Engine::async_done(void* ctx, plugctl_status st, const char* msg, size_t len) {
-  std::unique_ptr<WriteJob> job(static_cast<WriteJob*>(ctx));
-  Engine* self = job->engine;
-  std::string err = msg == nullptr ? std::string() : std::string(msg, len);
-  plugctl_results results = std::move(job->results);
-  self->complete(std::move(job), st, err, results);
-}
-
-void Engine::writer_loop() {
-  for (;;) {
-    std::unique_ptr<WriteJob> job;
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return !write_queue_.empty() || output_done_ || hard_stop_.load(); });
-      if (hard_stop_ || write_queue_.empty()) return;
-      job = std::move(write_queue_.front());
-      write_queue_.pop_front();
-    }
-    std::string err;
-    plugctl_status st = output_->write(*job->batch, job->results, err);
-    plugctl_results results = std::move(job->results);
-    complete(std::move(job), st, err, results);
-  }
-}
-
-void Engine::complete(std::unique_ptr<WriteJob> job, plugctl_status headline,
-                      const std::string& err, const plugctl_results& results) {
-  const Batch& batch = *job->batch;
-  const size_t n = batch.size();
-  std::vector<char> ok(n, 1);
-  size_t failed = 0;
-  std::string first_error;
-  if (headline != PLUGCTL_OK) {
-    for (size_t i = 0; i < n; ++i) {
-      int32_t st = i < results.items.size() && results.items[i].status >= 0
-                       ? results.items[i].status
-                       : headline;
-      if (st != PLUGCTL_OK) {
-        ok[i] = 0;
-        ++failed;
-        if (first_error.empty()) {
-          first_error = i < results.items.size() && !results.items[i].text.empty()
-                            ? results.items[i].text
-                            : (err.empty() ? std::string(status_name(st)) : err);
+    TxnPtr txn = w.txn;
+    sink_->write(std::move(w.batch), [this, txn](Outcomes o) {
+      size_t ok = 0, failed = 0;
+      std::string first;
+      for (const auto& x : o) {
+        if (x.ok) {
+          ++ok;
+        } else {
+          ++failed;
+          if (first.empty()) first = x.error;
         }
       }
-    }
-  }
-  if (failed == 0) {
-    {
-      std::lock_guard lock(mu_);
-      stats_.messages_written += n;
-    }
-    for (auto& [txn, count] : job->parts)
-      resolve(txn, count, 0, {});
-  } else {
-    // Delivered messages resolve now; the failed ones are retried together.
-    auto retry = std::make_unique<WriteJob>();
-    retry->engine = this;
-    retry->batch = std::make_shared<Batch>();
-    retry->attempt = job->attempt + 1;
-    size_t i = 0;
-    for (auto& [txn, count] : job->parts) {
-      size_t delivered = 0, failed_here = 0;
-      for (size_t k = 0; k < count; ++k, ++i) {
-        if (ok[i]) {
-          ++delivered;
-          continue;
-        }
-        ++failed_here;
-        retry->batch->messages.push_back(batch.messages[i]);
-      }
-      if (failed_here > 0) retry->parts.emplace_back(txn, failed_here);
-      if (delivered > 0) resolve(txn, delivered, 0, {});
-    }
-    {
-      std::lock_guard lock(mu_);
-      stats_.messages_written += n - failed;
-      stats_.write_failures += failed;
-    }
-    if (headline == PLUGCTL_FATAL) fatal(output_->where() + ": " + first_error);
-    bool give_up = job->attempt >= opts_.write_retries || hard_stop_ || headline == PLUGCTL_FATAL;
-    if (!give_up) {
-      auto wait = backoff_for(retry->attempt, opts_.retry_backoff, opts_.retry_backoff_max);
-      output_->log().warn("failed to write {} message(s): {}; retry {} of {} in {}ms", failed,
-                          first_error, retry->attempt, opts_.write_retries, wait.count());
-      retry->not_before = Clock::now() + wait;
-      retry->holds_slot = true;
       {
         std::lock_guard lock(mu_);
-        retries_.push_back(std::move(retry));
+        stats_.messages_written += ok;
       }
-      cv_.notify_all();
-      return; // the slot passes to the retry
-    } else {
-      output_->log().error("failed to write {} message(s) after {} attempt(s): {}; nacking", failed,
-                           job->attempt + 1, first_error);
-      for (auto& [txn, count] : retry->parts)
-        resolve(txn, 0, count, first_error);
+      resolve(txn, ok, failed, first);
+    });
+    {
+      std::lock_guard lock(mu_);
+      --out_busy_;
     }
+    cv_.notify_all();
   }
-  {
-    std::lock_guard lock(mu_);
-    --in_flight_;
-  }
-  cv_.notify_all();
 }
 
 void Engine::resolve(const TxnPtr& txn, size_t delivered, size_t failed, const std::string& err) {
@@ -658,14 +460,12 @@ void Engine::finish_txn(const TxnPtr& txn) {
 
 // --- lifecycle ---------------------------------------------------------------------------------
 int Engine::run() {
-  size_t writers = output_->is_async() ? 0 : output_->max_in_flight();
+  sink_->start();
   threads_pool_.emplace_back([this] { input_loop(); });
   if (!pipeline_procs_.empty())
     for (size_t i = 0; i < threads_; ++i)
       threads_pool_.emplace_back([this] { processor_loop(); });
   threads_pool_.emplace_back([this] { output_loop(); });
-  for (size_t i = 0; i < writers; ++i)
-    threads_pool_.emplace_back([this] { writer_loop(); });
 
   std::optional<Clock::time_point> deadline;
   {
@@ -692,6 +492,7 @@ int Engine::run() {
   }
   cv_.notify_all();
   if (timed_out_) {
+    sink_->hard_stop();
     // Threads may be blocked inside plugin calls that never return: leave them.
     for (auto& t : threads_pool_)
       t.detach();
@@ -706,9 +507,7 @@ int Engine::run() {
     p->close();
   for (auto& p : pipeline_procs_)
     p->close();
-  for (auto& p : output_procs_)
-    p->close();
-  output_->close();
+  sink_->close();
   core_logger()->info("Pipeline has terminated: {} message(s) read, {} written",
                       stats_.messages_read, stats_.messages_written);
   return failed_ ? 1 : 0;

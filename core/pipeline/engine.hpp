@@ -11,6 +11,7 @@
 //  - stop(): stop reading, drain within shutdown_timeout, then close.
 #pragma once
 
+#include "broker/sink.hpp"
 #include "config/config.hpp"
 #include "pipeline/components.hpp"
 #include "pipeline/nodes.hpp"
@@ -76,28 +77,21 @@ public:
 private:
   struct Txn;
   struct Work;
-  struct WriteJob;
   using TxnPtr = std::shared_ptr<Txn>;
 
   void input_loop();
   void processor_loop();
   void output_loop();
-  void writer_loop();
 
   bool push_processor_inbox(Work&& w);
   bool push_output_inbox(Work&& w);
   void to_output(Work&& w);
-  void dispatch(std::unique_ptr<WriteJob> job);
-  void complete(std::unique_ptr<WriteJob> job, plugctl_status headline, const std::string& err,
-                const plugctl_results& results);
   void resolve(const TxnPtr& txn, size_t delivered, size_t failed, const std::string& err);
   void finish_txn(const TxnPtr& txn);
   bool connect_with_backoff(const std::function<plugctl_status(std::string&)>& fn,
                             const std::string& what);
   bool sleep_for(std::chrono::nanoseconds d); // false when hard-stopped
   void fatal(const std::string& why);
-
-  static void async_done(void* ctx, plugctl_status st, const char* msg, size_t len);
 
   Config cfg_;
   EngineOptions opts_;
@@ -109,8 +103,8 @@ private:
   std::unique_ptr<InputComponent> input_;
   ProcessorNodes input_procs_;
   ProcessorNodes pipeline_procs_;
-  ProcessorNodes output_procs_;
-  std::unique_ptr<OutputComponent> output_;
+  SinkStats sink_stats_;
+  std::unique_ptr<Sink> sink_; // the output tree
   size_t threads_ = 1;
 
   // One lock for the engine's coordination state (queues are small; contention is per batch).
@@ -121,14 +115,12 @@ private:
   std::deque<Work> out_inbox_;
   size_t out_inbox_cap_ = 1;
   std::deque<TxnPtr> replays_; // nacked transactions waiting for their replay time
-  std::deque<std::unique_ptr<WriteJob>> retries_;
-  std::deque<std::unique_ptr<WriteJob>> write_queue_; // for synchronous writer threads
-  size_t in_flight_ = 0;                              // writes outstanding
-  size_t outstanding_ = 0;                            // transactions unacknowledged
-  size_t proc_busy_ = 0;                              // processor workers holding work
-  bool reading_done_ = false; // the input reads no new data (EOF, stop or fatal)
-  bool input_idle_ = false;   // the input's last read found nothing (AGAIN/BACKOFF)
-  bool input_done_ = false;   // the input thread has finished (everything acknowledged)
+  size_t outstanding_ = 0;     // transactions unacknowledged
+  size_t proc_busy_ = 0;       // processor workers holding work
+  size_t out_busy_ = 0;        // the output loop handing a batch to the output tree
+  bool reading_done_ = false;  // the input reads no new data (EOF, stop or fatal)
+  bool input_idle_ = false;    // the input's last read found nothing (AGAIN/BACKOFF)
+  bool input_done_ = false;    // the input thread has finished (everything acknowledged)
   bool procs_done_ = false;
   bool output_done_ = false;
   std::string fatal_error_;
