@@ -269,6 +269,8 @@ class TestCapture final : public sdk::Output {
 public:
   TestCapture(const sdk::Context&, const sdk::Config& cfg) : ch_(channel(cfg.string("channel"))) {
     if (cfg.has("fail_payload")) fail_payload_ = cfg.string("fail_payload");
+    if (cfg.has("events_channel")) events_ = &channel(cfg.string("events_channel"));
+    name_ = cfg.string("channel");
   }
 
   plugctl_status write(const sdk::ConstBatch& batch, const sdk::Results& results) override {
@@ -307,6 +309,10 @@ public:
       }
       ++delivered;
       ch_.events.push_back("recv " + std::string(m.payload()));
+      if (events_ != nullptr && events_ != &ch_) {
+        std::lock_guard el(events_->mu);
+        events_->events.push_back("recv " + name_ + " " + std::string(m.payload()));
+      }
       results.set(i, PLUGCTL_OK);
       ch_.received.emplace_back(m.payload());
       std::map<std::string, std::string> md;
@@ -323,20 +329,23 @@ public:
 
 private:
   Channel& ch_;
+  Channel* events_ = nullptr; // also log deliveries into this channel's timeline
+  std::string name_;
   std::string fail_payload_;
   std::atomic<size_t> concurrent_{0};
 };
 
-PLUGCTL_REGISTER_OUTPUT(TestCapture, .name = "test_capture",
-                        .summary = "Test output (test binary only).",
-                        .spec = sdk::Spec()
-                                    .field(sdk::Field::string("channel", "Channel name."))
-                                    .field(sdk::Field::string("fail_payload",
-                                                              "Refuse messages with this payload.")
-                                               .optional())
-                                    .max_in_flight(1)
-                                    .batching(),
-                        .flags = PLUGCTL_FLAG_CONCURRENT_WRITES);
+PLUGCTL_REGISTER_OUTPUT(
+    TestCapture, .name = "test_capture", .summary = "Test output (test binary only).",
+    .spec =
+        sdk::Spec()
+            .field(sdk::Field::string("channel", "Channel name."))
+            .field(
+                sdk::Field::string("fail_payload", "Refuse messages with this payload.").optional())
+            .field(sdk::Field::string("events_channel", "Also record deliveries there.").optional())
+            .max_in_flight(1)
+            .batching(),
+    .flags = PLUGCTL_FLAG_CONCURRENT_WRITES);
 
 // Processor test_fail: flags messages whose payload contains `fail_on` (the SDK's
 // MessageProcessor turns the exception into the message's error flag).
