@@ -10,7 +10,29 @@ namespace plugctl::core {
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
+// One input component with its processors (its own, then those of the brokers it is in), and
+// the engine's state for it: its nacked batches waiting for replay and its unacked count.
+struct Engine::Leaf {
+  std::unique_ptr<InputComponent> input;
+  ProcessorNodes own_procs;
+  std::vector<ProcessorNodes*> chains; // own_procs first, then the enclosing brokers'
+  std::deque<std::shared_ptr<Txn>> replays;
+  size_t outstanding = 0;
+  bool reading = false;
+  bool idle = false;
+};
+
+// The input tree: a leaf, a broker (children read concurrently) or a sequence (one after
+// another).
+struct Engine::InputNode {
+  enum class Kind { Leaf, Broker, Sequence } kind = Kind::Leaf;
+  std::unique_ptr<Leaf> leaf;
+  ProcessorNodes procs; // a broker's or sequence's own processors
+  std::vector<std::unique_ptr<InputNode>> kids;
+};
+
 struct Engine::Txn {
+  Leaf* leaf = nullptr;
   uint64_t token = 0;
   std::shared_ptr<Batch> original; // kept for the engine's replay (AUTO_REPLAY_NACKS)
   std::atomic<int64_t> pending{0}; // messages not yet resolved at the output
@@ -46,18 +68,8 @@ Batch& own(std::shared_ptr<Batch>& b) {
 
 Engine::Engine(const Config& cfg, const Registry& reg, EngineOptions opts)
     : cfg_(cfg), opts_(opts) {
-  auto activate_cc = [&](const ComponentConfig& cc) {
-    if (cc.entry == nullptr) throw std::runtime_error(describe(cc) + ": unknown component");
-    try {
-      activate(reg, *cc.entry);
-    } catch (const std::exception& e) {
-      throw std::runtime_error(describe(cc) + ": " + e.what());
-    }
-  };
-  activate_cc(cfg_.input);
-  input_ = std::make_unique<InputComponent>(cfg_.input, cancelled_);
   BuildContext bctx{reg, cfg_, cancelled_};
-  input_procs_ = build_processors(cfg_.input.processors, bctx);
+  input_root_ = build_input(cfg_.input, {}, bctx, 0);
   pipeline_procs_ = build_processors(cfg_.processors, bctx);
   // A failed write is retried here a few times, then nacked to the input (which replays it):
   // brokers that must not lose an output (fan_out, switch with retry_until_success) retry theirs
@@ -84,10 +96,8 @@ Engine::~Engine() {
     if (t.joinable()) t.join();
   if (timed_out_) {
     // Threads were detached while inside plugin calls: the components must outlive them.
-    (void)input_.release();
+    (void)input_root_.release();
     (void)sink_.release();
-    for (auto& p : input_procs_)
-      (void)p.release();
     for (auto& p : pipeline_procs_)
       (void)p.release();
   }
@@ -158,9 +168,109 @@ bool Engine::connect_with_backoff(const std::function<plugctl_status(std::string
 }
 
 // --- input -------------------------------------------------------------------------------------
-void Engine::input_loop() {
-  InputComponent& in = *input_;
+std::unique_ptr<Engine::InputNode> Engine::build_input(const ComponentConfig& cc,
+                                                       std::vector<ProcessorNodes*> outer,
+                                                       BuildContext& bctx, int depth) {
+  if (cc.entry == nullptr) throw std::runtime_error(describe(cc) + ": unknown component");
+  auto node = std::make_unique<InputNode>();
+  bool composite = (cc.entry->flags & kCoreComposite) != 0;
+  if (composite && cc.type == "resource") {
+    std::string label(cc.config.as_string());
+    auto it = cfg_.input_resources.find(label);
+    if (it == cfg_.input_resources.end())
+      throw std::runtime_error(describe(cc) + ": no input resource labelled '" + label + "'");
+    if (depth > 16) throw std::runtime_error(describe(cc) + ": resources nest too deep (a cycle?)");
+    // The referring component's processors run after the resource's own.
+    node->procs = build_processors(cc.processors, bctx);
+    node->kind = InputNode::Kind::Broker;
+    std::vector<ProcessorNodes*> inner = {&node->procs};
+    inner.insert(inner.end(), outer.begin(), outer.end());
+    node->kids.push_back(build_input(it->second, inner, bctx, depth + 1));
+    return node;
+  }
+  if (composite && (cc.type == "broker" || cc.type == "sequence")) {
+    node->kind = cc.type == "broker" ? InputNode::Kind::Broker : InputNode::Kind::Sequence;
+    node->procs = build_processors(cc.processors, bctx);
+    std::vector<ProcessorNodes*> inner = {&node->procs};
+    inner.insert(inner.end(), outer.begin(), outer.end());
+    size_t copies = 1;
+    if (const auto* c = cc.config.as_object().if_contains("copies"))
+      copies = static_cast<size_t>(std::max<int64_t>(1, c->to_number<int64_t>()));
+    auto kids = nested_under(cc, "/inputs");
+    if (kids.empty()) throw std::runtime_error(describe(cc) + ": needs at least one input");
+    for (size_t k = 0; k < copies; ++k)
+      for (const auto* kid : kids)
+        node->kids.push_back(build_input(*kid, inner, bctx, depth + 1));
+    return node;
+  }
+  if (composite) throw std::runtime_error(describe(cc) + ": no factory for this composite input");
+  try {
+    activate(bctx.reg, *cc.entry);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(describe(cc) + ": " + e.what());
+  }
+  node->leaf = std::make_unique<Leaf>();
+  Leaf& leaf = *node->leaf;
+  leaf.input = std::make_unique<InputComponent>(cc, cancelled_);
+  leaf.own_procs = build_processors(cc.processors, bctx);
+  leaf.chains.push_back(&leaf.own_procs);
+  leaf.chains.insert(leaf.chains.end(), outer.begin(), outer.end());
+  leaves_.push_back(&leaf);
+  return node;
+}
+
+void Engine::run_chains(Leaf& leaf, std::shared_ptr<Batch>& batch) {
+  for (ProcessorNodes* chain : leaf.chains) {
+    if (chain->empty()) continue;
+    run_processors(*chain, own(batch));
+  }
+}
+
+// Reading state of one leaf, for the output's flush hints and the end of input.
+void Engine::set_leaf_state(Leaf& leaf, bool reading, bool idle) {
+  {
+    std::lock_guard lock(mu_);
+    if (leaf.reading && !reading) --leaves_reading_;
+    leaf.reading = reading;
+    leaf.idle = idle;
+    reading_done_ = leaves_reading_ == 0;
+    bool all_idle = true;
+    for (const Leaf* l : leaves_)
+      if (l->reading && !l->idle) all_idle = false;
+    input_idle_ = all_idle;
+  }
+  cv_.notify_all();
+}
+
+void Engine::run_input(InputNode& node) {
+  switch (node.kind) {
+  case InputNode::Kind::Leaf:
+    leaf_loop(*node.leaf);
+    return;
+  case InputNode::Kind::Sequence:
+    for (auto& k : node.kids) {
+      if (hard_stop_ || cancelled_->load()) break;
+      run_input(*k);
+    }
+    return;
+  case InputNode::Kind::Broker: {
+    std::vector<std::thread> threads;
+    for (auto& k : node.kids)
+      threads.emplace_back([this, &k] { run_input(*k); });
+    for (auto& t : threads)
+      t.join();
+    return;
+  }
+  }
+}
+
+void Engine::leaf_loop(Leaf& leaf) {
+  InputComponent& in = *leaf.input;
   bool eof = false;
+  {
+    std::lock_guard lock(mu_);
+    leaf.reading = true;
+  }
   if (!connect_with_backoff([&](std::string& e) { return in.connect(e); }, in.where()))
     eof = true;
   else
@@ -173,20 +283,23 @@ void Engine::input_loop() {
       std::unique_lock lock(mu_);
       if (hard_stop_) break;
       auto now = Clock::now();
-      if (!replays_.empty() && replays_.front()->replay_at <= now) {
-        replay = replays_.front();
-        replays_.pop_front();
+      if (!leaf.replays.empty() && leaf.replays.front()->replay_at <= now) {
+        replay = leaf.replays.front();
+        leaf.replays.pop_front();
         ++stats_.replays;
-      } else if (!replays_.empty() || eof || cancelled_->load()) {
+      } else if (!leaf.replays.empty() || eof || cancelled_->load()) {
         // No new reads while a nacked batch waits for its replay: that is the back pressure of
         // a failing output. After EOF or a stop, wait for the outstanding acknowledgements.
-        if (replays_.empty() && outstanding_ == 0) break;
-        if (replays_.empty()) {
-          if (!eof) in.log().debug("stopped reading, draining {} transaction(s)", outstanding_);
+        if (leaf.replays.empty() && leaf.outstanding == 0) break;
+        if (leaf.replays.empty() && !eof) {
+          in.log().debug("stopped reading, draining {} transaction(s)", leaf.outstanding);
           eof = true;
+          lock.unlock();
+          set_leaf_state(leaf, false, true);
+          continue;
         }
-        auto until =
-            replays_.empty() ? now + 100ms : std::min(replays_.front()->replay_at, now + 100ms);
+        auto until = leaf.replays.empty() ? now + 100ms
+                                          : std::min(leaf.replays.front()->replay_at, now + 100ms);
         cv_.wait_until(lock, until);
         continue;
       }
@@ -199,12 +312,10 @@ void Engine::input_loop() {
         replay->error.clear();
       }
       Work w{replay->original, replay};
-      if (!input_procs_.empty()) {
-        run_processors(input_procs_, own(w.batch));
-        if (w.batch->empty()) {
-          finish_txn(w.txn);
-          continue;
-        }
+      run_chains(leaf, w.batch);
+      if (w.batch->empty()) {
+        finish_txn(w.txn);
+        continue;
       }
       if (!pipeline_procs_.empty())
         push_processor_inbox(std::move(w));
@@ -226,18 +337,23 @@ void Engine::input_loop() {
       std::shared_ptr<Batch> b(batch_of(rr.batch));
       b->compact();
       auto txn = std::make_shared<Txn>();
+      txn->leaf = &leaf;
       txn->token = rr.ack_token;
       if (in.auto_replay()) txn->original = b;
       {
         std::lock_guard lock(mu_);
-        input_idle_ = false;
+        if (leaf.idle) {
+          leaf.idle = false;
+          input_idle_ = false;
+        }
+        ++leaf.outstanding;
         ++outstanding_;
         stats_.max_outstanding = std::max<uint64_t>(stats_.max_outstanding, outstanding_);
         ++stats_.batches_read;
         stats_.messages_read += b->size();
       }
       Work w{std::move(b), txn};
-      if (!input_procs_.empty()) run_processors(input_procs_, own(w.batch));
+      run_chains(leaf, w.batch);
       if (w.batch->empty()) {
         finish_txn(txn); // empty, or all dropped on purpose by input processors
         break;
@@ -251,17 +367,13 @@ void Engine::input_loop() {
     case PLUGCTL_AGAIN: {
       // Nothing now: let a partial output batch go, and do not spin on a source that answers
       // at once (wake early on acks, replays and stop).
+      if (!leaf.idle) set_leaf_state(leaf, true, true);
       std::unique_lock lock(mu_);
-      input_idle_ = true;
-      cv_.notify_all();
       cv_.wait_for(lock, 1ms);
       break;
     }
-    case PLUGCTL_BACKOFF: {
-      std::lock_guard lock(mu_);
-      input_idle_ = true;
-    }
-      cv_.notify_all();
+    case PLUGCTL_BACKOFF:
+      if (!leaf.idle) set_leaf_state(leaf, true, true);
       sleep_for(std::chrono::nanoseconds(std::max<int64_t>(rr.backoff_ns, 1'000'000)));
       break;
     case PLUGCTL_NOT_CONNECTED:
@@ -272,11 +384,6 @@ void Engine::input_loop() {
     case PLUGCTL_END_OF_INPUT:
       in.log().info("Input has ended");
       eof = true;
-      {
-        std::lock_guard lock(mu_);
-        reading_done_ = true;
-      }
-      cv_.notify_all();
       break;
     case PLUGCTL_FATAL:
       fatal(in.where() + ": " + (err.empty() ? "fatal error" : err));
@@ -289,17 +396,15 @@ void Engine::input_loop() {
       error_backoff = std::min(error_backoff * 2, opts_.connect_backoff_max);
       break;
     }
-    if (eof) {
-      std::lock_guard lock(mu_);
-      reading_done_ = true;
-    }
+    if (eof && leaf.reading) set_leaf_state(leaf, false, true);
   }
+  if (leaf.reading) set_leaf_state(leaf, false, true);
+  bool drained;
   {
     std::lock_guard lock(mu_);
-    reading_done_ = true;
-    input_done_ = true;
+    drained = leaf.outstanding == 0;
   }
-  cv_.notify_all();
+  if (drained) in.close(); // never close while acks may still come (a hard stop)
 }
 
 bool Engine::push_processor_inbox(Work&& w) {
@@ -432,28 +537,30 @@ void Engine::finish_txn(const TxnPtr& txn) {
       ++txn->replays;
       auto wait = backoff_for(txn->replays, opts_.replay_backoff, opts_.replay_backoff_max);
       txn->replay_at = Clock::now() + wait;
-      input_->log().warn("batch nacked ({}); replaying it in {}ms", why, wait.count());
+      txn->leaf->input->log().warn("batch nacked ({}); replaying it in {}ms", why, wait.count());
       {
         std::lock_guard lock(mu_);
         ++stats_.nacks;
-        auto it = std::find_if(replays_.begin(), replays_.end(),
+        auto& replays = txn->leaf->replays;
+        auto it = std::find_if(replays.begin(), replays.end(),
                                [&](const TxnPtr& t) { return t->replay_at > txn->replay_at; });
-        replays_.insert(it, txn);
+        replays.insert(it, txn);
       }
       cv_.notify_all();
       return;
     }
-    input_->ack(txn->token, PLUGCTL_ERROR, why);
+    txn->leaf->input->ack(txn->token, PLUGCTL_ERROR, why);
     std::lock_guard lock(mu_);
     ++stats_.nacks;
   } else {
-    input_->ack(txn->token, PLUGCTL_OK, {});
+    txn->leaf->input->ack(txn->token, PLUGCTL_OK, {});
     std::lock_guard lock(mu_);
     ++stats_.acks;
   }
   {
     std::lock_guard lock(mu_);
     --outstanding_;
+    --txn->leaf->outstanding;
   }
   cv_.notify_all();
 }
@@ -461,7 +568,16 @@ void Engine::finish_txn(const TxnPtr& txn) {
 // --- lifecycle ---------------------------------------------------------------------------------
 int Engine::run() {
   sink_->start();
-  threads_pool_.emplace_back([this] { input_loop(); });
+  leaves_reading_ = leaves_.size();
+  threads_pool_.emplace_back([this] {
+    run_input(*input_root_);
+    {
+      std::lock_guard lock(mu_);
+      reading_done_ = true;
+      input_done_ = true;
+    }
+    cv_.notify_all();
+  });
   if (!pipeline_procs_.empty())
     for (size_t i = 0; i < threads_; ++i)
       threads_pool_.emplace_back([this] { processor_loop(); });
@@ -502,9 +618,13 @@ int Engine::run() {
   for (auto& t : threads_pool_)
     t.join();
   threads_pool_.clear();
-  input_->close();
-  for (auto& p : input_procs_)
-    p->close();
+  std::function<void(InputNode&)> close_tree = [&](InputNode& n) {
+    if (n.leaf) close_processors(n.leaf->own_procs);
+    close_processors(n.procs);
+    for (auto& k : n.kids)
+      close_tree(*k);
+  };
+  close_tree(*input_root_);
   for (auto& p : pipeline_procs_)
     p->close();
   sink_->close();

@@ -79,7 +79,15 @@ private:
   struct Work;
   using TxnPtr = std::shared_ptr<Txn>;
 
-  void input_loop();
+  struct Leaf;
+  struct InputNode;
+  std::unique_ptr<InputNode> build_input(const ComponentConfig& cc,
+                                         std::vector<ProcessorNodes*> outer, BuildContext& bctx,
+                                         int depth);
+  void run_input(InputNode& node);
+  void leaf_loop(Leaf& leaf);
+  void run_chains(Leaf& leaf, std::shared_ptr<Batch>& batch);
+  void set_leaf_state(Leaf& leaf, bool reading, bool idle);
   void processor_loop();
   void output_loop();
 
@@ -100,8 +108,8 @@ private:
   std::atomic<bool> timed_out_{false};
   std::atomic<bool> failed_{false};
 
-  std::unique_ptr<InputComponent> input_;
-  ProcessorNodes input_procs_;
+  std::unique_ptr<InputNode> input_root_; // the input tree (brokers, sequences, leaves)
+  std::vector<Leaf*> leaves_;
   ProcessorNodes pipeline_procs_;
   SinkStats sink_stats_;
   std::unique_ptr<Sink> sink_; // the output tree
@@ -114,13 +122,13 @@ private:
   size_t proc_inbox_cap_ = 1;
   std::deque<Work> out_inbox_;
   size_t out_inbox_cap_ = 1;
-  std::deque<TxnPtr> replays_; // nacked transactions waiting for their replay time
-  size_t outstanding_ = 0;     // transactions unacknowledged
-  size_t proc_busy_ = 0;       // processor workers holding work
-  size_t out_busy_ = 0;        // the output loop handing a batch to the output tree
-  bool reading_done_ = false;  // the input reads no new data (EOF, stop or fatal)
-  bool input_idle_ = false;    // the input's last read found nothing (AGAIN/BACKOFF)
-  bool input_done_ = false;    // the input thread has finished (everything acknowledged)
+  size_t outstanding_ = 0;    // transactions unacknowledged
+  size_t proc_busy_ = 0;      // processor workers holding work
+  size_t out_busy_ = 0;       // the output loop handing a batch to the output tree
+  bool reading_done_ = false; // the input reads no new data (EOF, stop or fatal)
+  bool input_idle_ = false;   // every reading input's last read found nothing (AGAIN/BACKOFF)
+  size_t leaves_reading_ = 0; // leaves not yet at EOF (or stopped), including those to come
+  bool input_done_ = false;   // the input thread has finished (everything acknowledged)
   bool procs_done_ = false;
   bool output_done_ = false;
   std::string fatal_error_;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <gtest/gtest.h>
+#include <set>
 
 namespace plugctl::test {
 namespace {
@@ -29,9 +30,12 @@ TEST(ConfigExamples, LintClean) {
   }
 }
 
+// Every example below has a run check; a new example must get one.
+const std::set<std::string> kRunChecked = {"hello_file.yaml", "dead_letter.yaml"};
+
 TEST(ConfigExamples, EveryExampleHasARunCheck) {
   for (const auto& name : examples())
-    EXPECT_EQ(name, "hello_file.yaml") << name << " is not run by any test: add a run check";
+    EXPECT_TRUE(kRunChecked.count(name)) << name << " is not run by any test: add a run check";
 }
 
 // What `make run` does: from the source dir, the file plugin reads the data file and stdout
@@ -42,6 +46,29 @@ TEST(ConfigExamples, HelloFilePrintsTheDataFile) {
   EXPECT_EQ(e.exit_code, 0) << e.err;
   EXPECT_EQ(e.out, read_file(source_dir() + "/config/examples/data/hello.txt"));
   EXPECT_NE(e.err.find("a line passed through the pipeline"), std::string::npos) << e.err;
+}
+
+// The dead-letter pattern: good orders in orders.jsonl, refused ones with their reason in
+// dead-letter.jsonl, every order in exactly one of them.
+TEST(ConfigExamples, DeadLetterRoutesRefusedOrdersWithTheirError) {
+  TempDir tmp;
+  auto e = run_plugctl("run " + source_dir() + "/config/examples/dead_letter.yaml", "",
+                       "cd " + tmp.path().string() + " && timeout 120");
+  EXPECT_EQ(e.exit_code, 0) << e.err;
+  auto good = read_lines(tmp.file("orders.jsonl"));
+  auto dead = read_lines(tmp.file("dead-letter.jsonl"));
+  // Output batches are in flight concurrently, so the order within a file is not fixed.
+  std::sort(good.begin(), good.end());
+  std::sort(dead.begin(), dead.end());
+  EXPECT_EQ(good, (std::vector<std::string>{R"({"amount":10,"amount_cents":1000,"id":1})",
+                                            R"({"amount":20,"amount_cents":2000,"id":2})",
+                                            R"({"amount":40,"amount_cents":4000,"id":4})",
+                                            R"({"amount":50,"amount_cents":5000,"id":5})"}));
+  ASSERT_EQ(dead.size(), 2u);
+  EXPECT_EQ(
+      dead[0],
+      R"x({"error":"order 3 refused: failed assignment (line 2): cannot multiply types string (from field `this.amount`) and number (from number literal)","order":{"amount":"not a number","id":3}})x");
+  EXPECT_NE(dead[1].find("\"id\":6"), std::string::npos) << dead[1];
 }
 
 } // namespace

@@ -251,6 +251,63 @@ TEST(Broker, BrokerLevelBatchingGroupsBeforeDistributing) {
   EXPECT_EQ(channel("bb_b").batch_sizes, (std::vector<size_t>{10, 10}));
 }
 
+TEST(BrokerInput, MergesInputsEachWithItsProcessorsAndAcksEachSource) {
+  reset_channel("bi_a");
+  reset_channel("bi_b");
+  reset_channel("bi_out");
+  channel("bi_a").payloads = {"a1", "a2", "a3"};
+  channel("bi_b").payloads = {"b1", "b2"};
+  channel("bi_out").fail_writes = 2; // nacks must go back to the right source
+  auto r = run_config("input:\n  broker:\n    inputs:\n"
+                      "      - test_feed:\n          channel: bi_a\n        processors:\n"
+                      "          - mapping: 'root = content() + \"-from-a\"'\n"
+                      "      - test_feed:\n          channel: bi_b\n"
+                      "  processors:\n    - mapping: 'root = content().uppercase()'\n"
+                      "output:\n  test_capture:\n    channel: bi_out\n",
+                      registry());
+  EXPECT_EQ(r.exit_code, 0);
+  std::set<std::string> got(channel("bi_out").received.begin(), channel("bi_out").received.end());
+  EXPECT_EQ(got, (std::set<std::string>{"A1-FROM-A", "A2-FROM-A", "A3-FROM-A", "B1", "B2"}));
+  auto oks = [](const Channel& c) {
+    size_t n = 0;
+    for (const auto& a : c.acks)
+      n += a.rfind("ok ", 0) == 0 ? 1 : 0;
+    return n;
+  };
+  EXPECT_EQ(oks(channel("bi_a")), 3u);
+  EXPECT_EQ(oks(channel("bi_b")), 2u);
+}
+
+TEST(BrokerInput, SequenceReadsOneInputAfterTheOther) {
+  reset_channel("seq_a");
+  reset_channel("seq_b");
+  reset_channel("seq_out");
+  channel("seq_a").payloads = numbers(50);
+  channel("seq_b").payloads = {"last"};
+  auto r = run_config("input:\n  sequence:\n    inputs:\n"
+                      "      - test_feed:\n          channel: seq_a\n          batch_size: 7\n"
+                      "      - test_feed:\n          channel: seq_b\n"
+                      "output:\n  test_capture:\n    channel: seq_out\n",
+                      registry());
+  EXPECT_EQ(r.exit_code, 0);
+  auto expect = numbers(50);
+  expect.push_back("last");
+  EXPECT_EQ(channel("seq_out").received, expect);
+}
+
+TEST(BrokerInput, ResourceInputs) {
+  reset_channel("ri");
+  reset_channel("ri_out");
+  channel("ri").payloads = {"x"};
+  auto r = run_config(
+      "input:\n  resource: src\n  processors:\n    - mapping: 'root = content() + \"!\"'\n"
+      "input_resources:\n  - label: src\n    test_feed:\n      channel: ri\n"
+      "output:\n  test_capture:\n    channel: ri_out\n",
+      registry());
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(channel("ri_out").received, std::vector<std::string>{"x!"});
+}
+
 size_t rss_kib() {
   std::ifstream f("/proc/self/status");
   std::string line;
