@@ -80,7 +80,7 @@ void Message::set_meta_all(Message* first, Message* last, std::string_view key,
 Message::Message(const Message& o)
     : owner_(o.owner_), data_(o.data_), size_(o.size_), meta_(o.meta_),
       error_(o.error_ ? std::make_unique<std::string>(*o.error_) : nullptr),
-      structured_(o.structured_), taken_(o.taken_) {}
+      structured_(o.structured_), order_tag_(o.order_tag_), taken_(o.taken_) {}
 
 Message& Message::operator=(const Message& o) {
   if (this != &o) {
@@ -90,6 +90,7 @@ Message& Message::operator=(const Message& o) {
     meta_ = o.meta_;
     error_ = o.error_ ? std::make_unique<std::string>(*o.error_) : nullptr;
     structured_ = o.structured_;
+    order_tag_ = o.order_tag_;
     taken_ = o.taken_;
   }
   return *this;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/json/fwd.hpp>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -53,6 +54,12 @@ public:
   bool empty_slot() const { return taken_; }
   void mark_taken() { taken_ = true; }
 
+  // A position tag for composite processors that run subsets of a batch through child processors
+  // and then restore the batch order (`switch`): it travels with the message and its copies, 0
+  // when unset. Host-internal: plugins never see it.
+  uint64_t order_tag() const { return order_tag_; }
+  void set_order_tag(uint64_t t) { order_tag_ = t; }
+
   Message(const Message& o);
   Message& operator=(const Message& o);
   Message(Message&&) noexcept = default;
@@ -70,6 +77,7 @@ private:
   std::shared_ptr<const MetaVec> meta_; // null when empty
   std::unique_ptr<std::string> error_;
   mutable std::shared_ptr<const boost::json::value> structured_;
+  uint64_t order_tag_ = 0;
   bool taken_ = false;
 };
 

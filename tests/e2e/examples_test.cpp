@@ -31,7 +31,8 @@ TEST(ConfigExamples, LintClean) {
 }
 
 // Every example below has a run check; a new example must get one.
-const std::set<std::string> kRunChecked = {"hello_file.yaml", "dead_letter.yaml"};
+const std::set<std::string> kRunChecked = {"dead_letter.yaml", "error_handling.yaml",
+                                           "hello_file.yaml"};
 
 TEST(ConfigExamples, EveryExampleHasARunCheck) {
   for (const auto& name : examples())
@@ -69,6 +70,29 @@ TEST(ConfigExamples, DeadLetterRoutesRefusedOrdersWithTheirError) {
       dead[0],
       R"x({"error":"order 3 refused: failed assignment (line 2): cannot multiply types string (from field `this.amount`) and number (from number literal)","order":{"amount":"not a number","id":3}})x");
   EXPECT_NE(dead[1].find("\"id\":6"), std::string::npos) << dead[1];
+}
+
+// try/catch: the orders whose pricing fails are logged and rewritten as rejections, the others
+// priced; every generated order comes out, in order, and the pipeline ends by itself.
+TEST(ConfigExamples, ErrorHandlingRecoversTheFailedOrders) {
+  auto e = run_plugctl("run config/examples/error_handling.yaml", "",
+                       "cd " + source_dir() + " && timeout 120");
+  EXPECT_EQ(e.exit_code, 0) << e.err;
+  const std::string why = "failed assignment (line 2): cannot multiply types string (from field "
+                          "`this.qty`) and number (from number literal)";
+  EXPECT_EQ(e.out, "{\"id\":1,\"status\":\"priced\",\"total\":10}\n"
+                   "{\"id\":2,\"status\":\"priced\",\"total\":20}\n"
+                   "{\"id\":3,\"reason\":\"" +
+                       why +
+                       "\",\"status\":\"rejected\"}\n"
+                       "{\"id\":4,\"status\":\"priced\",\"total\":40}\n"
+                       "{\"id\":5,\"status\":\"priced\",\"total\":50}\n"
+                       "{\"id\":6,\"reason\":\"" +
+                       why + "\",\"status\":\"rejected\"}\n");
+  EXPECT_NE(e.err.find("level=warn msg=\"order 3 failed: " + why), std::string::npos) << e.err;
+  EXPECT_NE(e.err.find("level=warn msg=\"order 6 failed: " + why), std::string::npos) << e.err;
+  EXPECT_EQ(e.err.find("order 1 failed"), std::string::npos) << e.err;
+  EXPECT_NE(e.err.find("6 message(s) read, 6 written"), std::string::npos) << e.err;
 }
 
 } // namespace
