@@ -6,3 +6,4 @@ BUILD=${BUILD:-build}
 bench/passthrough.sh "$BUILD" "${LINES:-10000000}" "${RUNS:-3}"
 "$BUILD/bench/plugctl_bloblang_bench" "${DOCS:-1000000}"
 bench/bloblang_e2e.sh "$BUILD" "${DOCS:-1000000}"
+bench/fan_out.sh "$BUILD" "${FAN_LINES:-5000000}" "${RUNS:-3}"

@@ -51,7 +51,7 @@ public:
     auto req = std::make_shared<Request>();
     req->batch = std::move(batch);
     req->done = std::move(done);
-    req->outcomes.resize(req->batch->size());
+    req->outcomes = Outcomes(req->batch->size());
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return incoming_.size() < 1 || stopping_; });
     if (stopping_) {
@@ -112,10 +112,15 @@ private:
     std::shared_ptr<Request> req;
     size_t index;
   };
+  // A batch to write. Either it is a whole request's batch, shared without a copy (`whole`, the
+  // common case without batching), or it was gathered message by message (`own`, `refs`).
   struct Job {
     PluginSink* sink = nullptr;
-    std::shared_ptr<Batch> batch;
-    std::vector<Ref> refs; // one per message of `batch`
+    std::shared_ptr<const Batch> batch;
+    std::shared_ptr<Batch> own;     // `batch`, when this job gathered it
+    std::shared_ptr<Request> whole; // message i of `batch` is message i of `whole`
+    std::vector<Ref> refs;          // otherwise: one per message of `batch`
+    Ref ref(size_t i) const { return whole ? Ref{whole, i} : refs[i]; }
     int attempt = 0;
     Clock::time_point first_try = Clock::now();
     Clock::time_point not_before;
@@ -144,7 +149,8 @@ private:
   std::unique_ptr<Job> new_job() {
     auto j = std::make_unique<Job>();
     j->sink = this;
-    j->batch = std::make_shared<Batch>();
+    j->own = std::make_shared<Batch>();
+    j->batch = j->own;
     return j;
   }
 
@@ -208,10 +214,10 @@ private:
       }
       const Batch& b = *req->batch;
       if (!policy_.enabled()) {
-        auto j = new_job();
-        j->batch = std::make_shared<Batch>(b);
-        for (size_t i = 0; i < b.size(); ++i)
-          j->refs.push_back({req, i});
+        auto j = std::make_unique<Job>();
+        j->sink = this;
+        j->batch = req->batch;
+        j->whole = std::move(req);
         dispatch(std::move(j));
         continue;
       }
@@ -221,7 +227,7 @@ private:
           partial_since = Clock::now();
         }
         partial_bytes += b.messages[i].byte_size();
-        partial->batch->messages.push_back(b.messages[i]);
+        partial->own->messages.push_back(b.messages[i]);
         partial->refs.push_back({req, i});
         bool full = (policy_.count > 0 && partial->batch->size() >= policy_.count) ||
                     (policy_.byte_size > 0 && partial_bytes >= policy_.byte_size);
@@ -242,7 +248,7 @@ private:
       std::lock_guard lock(mu_);
       ++in_flight_;
     }
-    job->results.items.assign(job->batch->size(), WriteResult{});
+    job->results.reset(job->batch->size());
     if (!out_.is_async()) {
       {
         std::lock_guard lock(mu_);
@@ -298,27 +304,29 @@ private:
     std::string first_error;
     if (headline != PLUGCTL_OK) {
       for (size_t i = 0; i < n; ++i) {
-        int32_t st = i < results.items.size() && results.items[i].status >= 0
-                         ? results.items[i].status
-                         : headline;
+        int32_t st = results.status(i) >= 0 ? results.status(i) : headline;
         if (st == PLUGCTL_OK) continue;
         failed.push_back(i);
         if (first_error.empty())
-          first_error = i < results.items.size() && !results.items[i].text.empty()
-                            ? results.items[i].text
+          first_error = results.text(i) != nullptr && !results.text(i)->empty()
+                            ? *results.text(i)
                             : (err.empty() ? std::string(status_name(st)) : err);
       }
     }
-    std::vector<Ref> ok;
-    ok.reserve(n - failed.size());
-    for (size_t i = 0, f = 0; i < n; ++i) {
-      if (f < failed.size() && failed[f] == i) {
-        ++f;
-        continue;
+    if (failed.empty() && job->whole) {
+      resolve_whole(job->whole);
+    } else {
+      std::vector<Ref> ok;
+      ok.reserve(n - failed.size());
+      for (size_t i = 0, f = 0; i < n; ++i) {
+        if (f < failed.size() && failed[f] == i) {
+          ++f;
+          continue;
+        }
+        ok.push_back(job->ref(i));
       }
-      ok.push_back(job->refs[i]);
+      resolve(ok, true, {});
     }
-    resolve(ok, true, {});
     bool release_slot = true;
     if (!failed.empty()) {
       stats_.write_failures += failed.size();
@@ -326,8 +334,8 @@ private:
       retry->attempt = job->attempt + 1;
       retry->first_try = job->first_try;
       for (size_t i : failed) {
-        retry->batch->messages.push_back(job->batch->messages[i]);
-        retry->refs.push_back(job->refs[i]);
+        retry->own->messages.push_back(job->batch->messages[i]);
+        retry->refs.push_back(job->ref(i));
       }
       bool stopping;
       {
@@ -368,7 +376,10 @@ private:
     {
       std::lock_guard lock(mu_);
       for (const auto& r : refs) {
-        r.req->outcomes[r.index] = Outcome{ok, ok ? std::string() : why};
+        if (ok)
+          r.req->outcomes.set_ok(r.index);
+        else
+          r.req->outcomes.fail(r.index, why);
         if (++r.req->resolved == r.req->outcomes.size()) finished.push_back(r.req);
       }
     }
@@ -376,7 +387,23 @@ private:
       req->done(std::move(req->outcomes));
   }
 
-  void fail_job(Job& job, const std::string& why) { resolve(job.refs, false, why); }
+  // Every message of a whole-request job was written (outcomes start as ok).
+  void resolve_whole(const std::shared_ptr<Request>& req) {
+    bool finished;
+    {
+      std::lock_guard lock(mu_);
+      req->resolved += req->outcomes.size();
+      finished = req->resolved == req->outcomes.size();
+    }
+    if (finished) req->done(std::move(req->outcomes));
+  }
+
+  void fail_job(Job& job, const std::string& why) {
+    std::vector<Ref> refs;
+    for (size_t i = 0; i < job.batch->size(); ++i)
+      refs.push_back(job.ref(i));
+    resolve(refs, false, why);
+  }
 
   void fail_everything(const std::string& why) {
     std::deque<std::shared_ptr<Request>> incoming;

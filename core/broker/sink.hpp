@@ -28,7 +28,37 @@ struct Outcome {
   bool ok = true;
   std::string error; // why it failed
 };
-using Outcomes = std::vector<Outcome>;
+
+// The outcome of every message of a batch. All ok is the common case and costs no allocation;
+// the per-message detail is allocated at the first failure.
+class Outcomes {
+public:
+  Outcomes() = default;
+  explicit Outcomes(size_t n) : n_(n) {}
+  size_t size() const { return n_; }
+  bool all_ok() const { return failures_ == 0; }
+  size_t failures() const { return failures_; }
+  bool ok(size_t i) const { return detail_.empty() || detail_[i].ok; }
+  const Outcome& operator[](size_t i) const {
+    static const Outcome kOk;
+    return detail_.empty() ? kOk : detail_[i];
+  }
+  // The first failure's error ("" when all are ok).
+  const std::string& first_error() const;
+  void fail(size_t i, std::string why);
+  void set_ok(size_t i);
+  void set(size_t i, const Outcome& o) {
+    if (o.ok)
+      set_ok(i);
+    else
+      fail(i, o.error);
+  }
+
+private:
+  size_t n_ = 0;
+  size_t failures_ = 0;
+  std::vector<Outcome> detail_; // empty while every message is ok
+};
 using Done = std::function<void(Outcomes)>;
 
 // How a sink retries failed messages before reporting them failed.

@@ -77,18 +77,25 @@ struct Gather {
   size_t remaining;
   Done done;
   Gather(size_t n, size_t parts, Done d) : outcomes(n), remaining(parts), done(std::move(d)) {}
-  void add(const std::vector<size_t>& indexes, const Outcomes& o) {
+  // Adds one part's outcomes; message k of the part is message indexes[k] of the whole (or k,
+  // without indexes). The first failure of a message wins.
+  void add(const std::vector<size_t>* indexes, const Outcomes& o) {
     bool last = false;
     {
       std::lock_guard lock(mu);
-      for (size_t k = 0; k < indexes.size() && k < o.size(); ++k) {
-        Outcome& dst = outcomes[indexes[k]];
-        if (!o[k].ok && dst.ok) dst = o[k];
+      if (!o.all_ok()) {
+        size_t n = indexes != nullptr ? std::min(indexes->size(), o.size()) : o.size();
+        for (size_t k = 0; k < n; ++k) {
+          size_t at = indexes != nullptr ? (*indexes)[k] : k;
+          if (!o.ok(k) && outcomes.ok(at)) outcomes.fail(at, o[k].error);
+        }
       }
       last = --remaining == 0;
     }
     if (last) done(std::move(outcomes));
   }
+  void add(const std::vector<size_t>& indexes, const Outcomes& o) { add(&indexes, o); }
+  void add_all(const Outcomes& o) { add(nullptr, o); }
 };
 
 std::vector<size_t> iota_n(size_t n) {
@@ -138,8 +145,7 @@ public:
     }
     // Split or merged messages: the outcome of the whole decides for every original message.
     inner_->write(std::move(b), [n, done = std::move(done)](Outcomes o) {
-      for (const auto& x : o)
-        if (!x.ok) return done(all_failed(n, x.error));
+      if (!o.all_ok()) return done(all_failed(n, o.first_error()));
       done(Outcomes(n));
     });
   }
@@ -167,9 +173,8 @@ public:
   }
   void write(std::shared_ptr<const Batch> batch, Done done) override {
     auto g = std::make_shared<Gather>(batch->size(), kids_.size(), std::move(done));
-    auto idx = std::make_shared<std::vector<size_t>>(iota_n(batch->size()));
     for (auto& k : kids_)
-      k->write(batch, [g, idx](Outcomes o) { g->add(*idx, o); });
+      k->write(batch, [g](Outcomes o) { g->add_all(o); });
   }
   void close() override {
     for (auto& k : kids_)
@@ -249,9 +254,8 @@ public:
 
 private:
   void step(size_t i, std::shared_ptr<const Batch> batch, std::shared_ptr<Gather> g) {
-    auto idx = iota_n(batch->size());
-    kids_[i]->write(batch, [this, i, batch, g, idx](Outcomes o) {
-      g->add(idx, o);
+    kids_[i]->write(batch, [this, i, batch, g](Outcomes o) {
+      g->add_all(o);
       if (i + 1 < kids_.size()) worker_.post([this, i, batch, g] { step(i + 1, batch, g); });
     });
   }
@@ -355,7 +359,7 @@ public:
   void write(std::shared_ptr<const Batch> batch, Done done) override {
     auto g = std::make_shared<Gather>(batch->size(), 1, std::move(done));
     auto state = std::make_shared<State>();
-    state->outcomes.assign(batch->size(), Outcome{});
+    state->outcomes = Outcomes(batch->size());
     state->g = g;
     attempt(0, std::move(batch), iota_n(state->outcomes.size()), state);
   }
@@ -386,13 +390,13 @@ private:
       std::vector<size_t> failed_pos;
       std::vector<size_t> failed_idx;
       for (size_t k = 0; k < o.size(); ++k) {
-        if (o[k].ok) continue;
+        if (o.ok(k)) continue;
         failed_pos.push_back(k);
         failed_idx.push_back(idx[k]);
-        st->outcomes[idx[k]] = o[k];
+        st->outcomes.fail(idx[k], o[k].error);
       }
       if (failed_pos.empty() || i + 1 == kids_.size()) {
-        st->g->add(iota_n(st->outcomes.size()), st->outcomes);
+        st->g->add_all(st->outcomes);
         return;
       }
       // The next output gets the failed messages, each carrying why the previous one refused it.
@@ -400,7 +404,7 @@ private:
       for (size_t k = 0; k < failed_pos.size(); ++k)
         next->messages[k].set_meta("fallback_error", o[failed_pos[k]].error);
       for (size_t k : failed_idx)
-        st->outcomes[k] = Outcome{};
+        st->outcomes.set_ok(k);
       worker_.post([this, i, next, failed_idx, st] { attempt(i + 1, next, failed_idx, st); });
     });
   }
@@ -447,11 +451,10 @@ public:
           if (!cases_[c].cont) break;
         }
       } catch (const std::exception& e) {
-        pre[i] = Outcome{false, std::string("switch check failed: ") + e.what()};
+        pre.fail(i, std::string("switch check failed: ") + e.what());
         continue;
       }
-      if (!matched && strict_)
-        pre[i] = Outcome{false, "no switch case matched the message (strict_mode)"};
+      if (!matched && strict_) pre.fail(i, "no switch case matched the message (strict_mode)");
     }
     size_t parts = 1;
     for (const auto& r : routes)
@@ -462,7 +465,7 @@ public:
       auto idx = routes[c];
       cases_[c].sink->write(subset(*batch, idx), [g, idx](Outcomes o) { g->add(idx, o); });
     }
-    g->add(iota_n(n), pre);
+    g->add_all(pre);
   }
   void close() override {
     for (auto& c : cases_)
@@ -543,7 +546,7 @@ public:
       } catch (const std::exception& e) {
         text = e.what();
       }
-      o[i] = Outcome{false, text};
+      o.fail(i, text);
     }
     done(std::move(o));
   }
@@ -666,7 +669,7 @@ private:
         {
           std::lock_guard lock(m);
           for (size_t k = 0; k < take.size() && k < o.size(); ++k) {
-            take[k].req->outcomes[take[k].index] = o[k];
+            take[k].req->outcomes.set(take[k].index, o[k]);
             if (++take[k].req->resolved == take[k].req->outcomes.size())
               finished.push_back(take[k].req);
           }
@@ -709,7 +712,31 @@ std::shared_ptr<Batch> subset(const Batch& b, const std::vector<size_t>& indexes
 }
 
 Outcomes all_failed(size_t n, const std::string& why) {
-  return Outcomes(n, Outcome{false, why});
+  Outcomes o(n);
+  for (size_t i = 0; i < n; ++i)
+    o.fail(i, why);
+  return o;
+}
+
+const std::string& Outcomes::first_error() const {
+  static const std::string kNone;
+  for (const auto& o : detail_)
+    if (!o.ok) return o.error;
+  return kNone;
+}
+
+void Outcomes::fail(size_t i, std::string why) {
+  if (detail_.empty()) detail_.resize(n_);
+  Outcome& o = detail_[i];
+  if (o.ok) ++failures_;
+  o.ok = false;
+  o.error = std::move(why);
+}
+
+void Outcomes::set_ok(size_t i) {
+  if (detail_.empty() || detail_[i].ok) return;
+  detail_[i] = Outcome{};
+  --failures_;
 }
 
 std::unique_ptr<Sink> build_sink(const ComponentConfig& cc, SinkContext& ctx,

@@ -320,9 +320,7 @@ plugctl_bytes buf_data(const plugctl_buf* b) {
   return bytes(b->data);
 }
 void results_set(plugctl_results* r, size_t i, plugctl_status st, const char* msg, size_t len) {
-  if (r == nullptr || i >= r->items.size()) return;
-  r->items[i].status = st;
-  r->items[i].text.assign(sv(msg, len));
+  if (r != nullptr) r->set(i, st, sv(msg, len));
 }
 
 // --- interpolation ---------------------------------------------------------------------------

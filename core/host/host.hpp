@@ -13,6 +13,7 @@
 #include <plugctl/plugctl.h>
 #include <spdlog/spdlog.h>
 #include <string>
+#include <string_view>
 #include <vector>
 
 // An error sink: the text of the last err_set of one call.
@@ -56,8 +57,22 @@ struct WriteResult {
 
 } // namespace plugctl::core
 
+// Per-message write results of one write call. Nothing is allocated until a plugin sets one.
 struct plugctl_results {
-  std::vector<plugctl::core::WriteResult> items;
+  size_t size = 0;                               // messages in the batch written
+  std::vector<plugctl::core::WriteResult> items; // empty, or `size` items
+  void reset(size_t n) {
+    size = n;
+    items.clear();
+  }
+  void set(size_t i, int32_t status, std::string_view text) {
+    if (i >= size) return;
+    if (items.empty()) items.resize(size);
+    items[i].status = status;
+    items[i].text.assign(text);
+  }
+  int32_t status(size_t i) const { return i < items.size() ? items[i].status : -1; }
+  const std::string* text(size_t i) const { return i < items.size() ? &items[i].text : nullptr; }
 };
 
 namespace plugctl::core {

@@ -492,16 +492,9 @@ void Engine::output_loop() {
     cv_.notify_all();
     TxnPtr txn = w.txn;
     sink_->write(std::move(w.batch), [this, txn](Outcomes o) {
-      size_t ok = 0, failed = 0;
-      std::string first;
-      for (const auto& x : o) {
-        if (x.ok) {
-          ++ok;
-        } else {
-          ++failed;
-          if (first.empty()) first = x.error;
-        }
-      }
+      size_t failed = o.failures();
+      size_t ok = o.size() - failed;
+      const std::string& first = o.first_error();
       {
         std::lock_guard lock(mu_);
         stats_.messages_written += ok;

@@ -149,12 +149,13 @@ TEST(Host, ErrorsBuffersAndResults) {
   EXPECT_EQ(S(H().buf_data(buf)), "abc");
   H().buf_free(buf);
   plugctl_results r;
-  r.items.resize(2);
+  r.reset(2);
   H().results_set(&r, 1, PLUGCTL_ERROR, "bad", 3);
   H().results_set(&r, 5, PLUGCTL_ERROR, "ignored", 7);
-  EXPECT_EQ(r.items[0].status, -1);
-  EXPECT_EQ(r.items[1].status, PLUGCTL_ERROR);
-  EXPECT_EQ(r.items[1].text, "bad");
+  EXPECT_EQ(r.status(0), -1);
+  EXPECT_EQ(r.status(1), PLUGCTL_ERROR);
+  EXPECT_EQ(*r.text(1), "bad");
+  EXPECT_EQ(r.status(5), -1);
 }
 
 TEST(Host, InterpolationOfLiteralsAndItsErrors) {
