@@ -1,5 +1,6 @@
 #include "bloblang/nodes.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace plugctl::bloblang {
@@ -133,15 +134,18 @@ Value compare(const Arith& n, const Value& a, const Value& b) {
   return generic();
 }
 
-// The value an assignment stores: owned JSON; markers are handled by the caller.
-json::value owned(Value v) {
-  return std::move(v).to_json();
-}
-
 // A copy of `v` allocated from `sp` (the storage of the document it goes into).
 json::value owned_in(const Value& v, const json::storage_ptr& sp) {
   if (v.is_json()) return json::value(v.json(), sp);
   return json::value(v.to_json(), sp);
+}
+
+// `v` as a JSON value to store into a container allocated from `sp`: an owned JSON value is
+// moved (JSON copies it only when its storage differs), a borrowed one is copied into `sp`
+// first (it may point into the container being modified).
+json::value taken_in(Value&& v, const json::storage_ptr& sp) {
+  if (v.is_json() && !v.is_ref()) return json::value(std::move(v.mut_json()), sp);
+  return owned_in(v, sp);
 }
 
 // New documents allocate from one arena per document: freeing it is one operation.
@@ -151,9 +155,12 @@ json::storage_ptr document_storage() {
   return json::make_shared_resource<json::monotonic_resource>(1024);
 }
 
-void set_path(Value& root, const Path& path, const Value& src) {
-  if (root.is_nothing() || root.is_delete() || root.is_null())
-    root = Value(json::value(json::object(document_storage())));
+void set_path(Value& root, const Path& path, Value&& src, size_t root_hint) {
+  if (root.is_nothing() || root.is_delete() || root.is_null()) {
+    json::object obj(document_storage());
+    obj.reserve(root_hint); // the top-level fields the mapping assigns: no rehash as it grows
+    root = Value(json::value(std::move(obj)));
+  }
   json::value* cur = &root.mut_json();
   if (!cur->is_object()) {
     throw EvalError("unable to set target path " + path_to_dot(path) +
@@ -166,7 +173,7 @@ void set_path(Value& root, const Path& path, const Value& src) {
     if (cur->is_object()) {
       auto& obj = cur->get_object();
       if (last) {
-        obj.insert_or_assign(seg, owned_in(src, obj.storage()));
+        obj.insert_or_assign(seg, taken_in(std::move(src), obj.storage()));
         return;
       }
       json::value* next = obj.if_contains(seg);
@@ -184,7 +191,7 @@ void set_path(Value& root, const Path& path, const Value& src) {
                         " was a non-object type (array)");
       }
       if (last) {
-        arr[idx] = owned_in(src, arr.storage());
+        arr[idx] = taken_in(std::move(src), arr.storage());
         return;
       }
       cur = &arr[idx];
@@ -340,20 +347,23 @@ Value ArrayLit::eval(ExecContext& ctx) const {
   for (const auto& q : items) {
     Value v = q->eval(ctx);
     if (v.is_delete() || v.is_nothing()) continue; // dropped from literals, as upstream
-    out.push_back(owned(std::move(v)));
+    out.push_back(taken_in(std::move(v), out.storage()));
   }
   return Value(json::value(std::move(out)));
 }
 
 Value ObjectLit::eval(ExecContext& ctx) const {
   json::object out(scratch_storage());
+  out.reserve(members.size());
   for (const auto& [kq, vq] : members) {
     Value k = kq->eval(ctx);
     if (!textual(k))
       throw EvalError("mapping returned invalid key type: " + std::string(k.type_name()));
     Value v = vq->eval(ctx);
     if (v.is_delete() || v.is_nothing()) continue;
-    out[k.get_string()] = owned(std::move(v));
+    std::string_view key =
+        k.is_string() ? std::string_view(k.json().get_string()) : std::string_view(k.bytes_value());
+    out.insert_or_assign(key, taken_in(std::move(v), out.storage()));
   }
   return Value(json::value(std::move(out)));
 }
@@ -625,7 +635,7 @@ void AssignRoot::exec(ExecContext& ctx) const {
       root = v.is_ref() ? Value(owned_in(v, document_storage())) : std::move(v);
       return;
     }
-    set_path(root, path, v);
+    set_path(root, path, std::move(v), root_hint);
   } catch (const std::exception& e) {
     fail_assignment(line, e);
   }
@@ -687,6 +697,16 @@ void IfStatement::exec(ExecContext& ctx) const {
   }
   for (const auto& s : otherwise)
     s->exec(ctx);
+}
+
+void set_root_hints(const std::vector<StatementPtr>& stmts) {
+  size_t n = 0;
+  for (const auto& s : stmts)
+    if (const auto* a = dynamic_cast<const AssignRoot*>(s.get()); a != nullptr && !a->path.empty())
+      ++n;
+  n = std::min<size_t>(n, 64);
+  for (const auto& s : stmts)
+    if (auto* a = dynamic_cast<AssignRoot*>(s.get())) a->root_hint = n;
 }
 
 Value run_map(const std::vector<StatementPtr>& stmts, ExecContext& ctx, const Value& context) {

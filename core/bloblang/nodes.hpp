@@ -174,6 +174,9 @@ using StatementPtr = std::unique_ptr<Statement>;
 struct AssignRoot final : Statement {
   Path path;
   QueryPtr query;
+  // How many fields the root object is sized for when this statement creates it (the number of
+  // top-level assignments of its block).
+  size_t root_hint = 0;
   void exec(ExecContext& ctx) const override;
 };
 
@@ -200,6 +203,9 @@ struct IfStatement final : Statement {
 struct MapTable {
   std::map<std::string, std::vector<StatementPtr>, std::less<>> maps;
 };
+
+// Sizes the root objects the statements of a block create (AssignRoot::root_hint).
+void set_root_hints(const std::vector<StatementPtr>& stmts);
 
 // Runs statements with `context` as `this` and a fresh root and variables; returns the root.
 Value run_map(const std::vector<StatementPtr>& stmts, ExecContext& ctx, const Value& context);

@@ -1094,6 +1094,9 @@ std::shared_ptr<const Mapping> Mapping::parse(std::string_view text, const Optio
     Parser p(in, *m->impl_, opts);
     try {
       p.statements_top();
+      set_root_hints(m->impl_->statements);
+      for (const auto& [name, stmts] : m->impl_->maps->maps)
+        set_root_hints(stmts);
       return m;
     } catch (const PErr& e) {
       if (e.fatal) throw to_parse_error(in, e);
