@@ -96,7 +96,7 @@ Value compare(const Arith& n, const Value& a, const Value& b) {
       if (eq_only) return generic();
       mismatch("compare", *n.lhs, *n.rhs, a, b);
     }
-    return Value::boolean(order(a.get_string(), b.get_string()));
+    return Value::boolean(order(a.text_view(), b.text_view()));
   }
   if (a.kind() == Value::Kind::Timestamp) {
     // Timestamps compare as their RFC 3339 text would not: compare instants.
@@ -473,7 +473,11 @@ Value MatchExpr::eval(ExecContext& ctx) const {
     }
     bool hit = false;
     if (const Value* lit = c.when->literal(); lit != nullptr && lit->kind() != Value::Kind::Bool) {
-      hit = equal(ctx.has_this() ? ctx.this_value() : Value(ctx.parsed()), *lit);
+      if (ctx.has_this()) {
+        hit = equal(ctx.this_value(), *lit);
+      } else {
+        hit = equal(Value::ref(ctx.parsed()), *lit);
+      }
     } else {
       Value w = c.when->eval(ctx);
       bool b = false;

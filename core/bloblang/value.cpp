@@ -14,11 +14,6 @@
 namespace plugctl::bloblang {
 namespace {
 
-const json::value& null_json() {
-  static const json::value kNull;
-  return kNull;
-}
-
 std::string number_text(const json::value& v) {
   if (v.is_int64()) return std::to_string(v.get_int64());
   if (v.is_uint64()) return std::to_string(v.get_uint64());
@@ -148,39 +143,6 @@ const Timestamp& Value::ts() const {
   return tag_ == Tag::Timestamp ? extra_->ts : kZero;
 }
 
-Value::Kind Value::kind() const {
-  switch (tag_) {
-  case Tag::Bytes:
-    return Kind::Bytes;
-  case Tag::Timestamp:
-    return Kind::Timestamp;
-  case Tag::Delete:
-    return Kind::Delete;
-  case Tag::Nothing:
-    return Kind::Nothing;
-  default:
-    break;
-  }
-  const json::value& j = json();
-  switch (j.kind()) {
-  case json::kind::null:
-    return Kind::Null;
-  case json::kind::bool_:
-    return Kind::Bool;
-  case json::kind::int64:
-  case json::kind::uint64:
-  case json::kind::double_:
-    return Kind::Number;
-  case json::kind::string:
-    return Kind::String;
-  case json::kind::array:
-    return Kind::Array;
-  case json::kind::object:
-    return Kind::Object;
-  }
-  return Kind::Null;
-}
-
 std::string_view Value::type_name() const {
   switch (kind()) {
   case Kind::Null:
@@ -211,10 +173,15 @@ bool Value::is_nullish() const {
   return tag_ == Tag::Delete || tag_ == Tag::Nothing || (is_json() && json().is_null());
 }
 
-const json::value& Value::json() const {
-  if (tag_ == Tag::Json) return json_;
-  if (tag_ == Tag::Ref) return *ref_;
-  return null_json();
+const json::value& Value::null_json() {
+  static const json::value kNull;
+  return kNull;
+}
+
+std::string_view Value::text_view() const {
+  if (tag_ == Tag::Bytes) return extra_->bytes;
+  if (is_string()) return std::string_view(json().get_string());
+  return {};
 }
 
 json::value Value::to_json() const& {
@@ -240,13 +207,15 @@ json::value Value::to_json() const& {
 }
 
 json::value Value::to_json() && {
-  if (tag_ == Tag::Json) return std::move(json_);
+  if (tag_ == Tag::Json) return json::value(json::pilfer(json_));
   return static_cast<const Value&>(*this).to_json();
 }
 
 json::value& Value::mut_json() {
   if (tag_ != Tag::Json) {
-    json_ = static_cast<const Value&>(*this).to_json();
+    // json_ is not alive for the other tags: build it in place.
+    json::value j = static_cast<const Value&>(*this).to_json();
+    ::new (&json_) json::value(json::pilfer(j));
     tag_ = Tag::Json;
     ref_ = nullptr;
   }
@@ -443,7 +412,7 @@ bool equal(const Value& a, const Value& b) {
   auto textual = [](const Value& v) {
     return v.kind() == Value::Kind::String || v.kind() == Value::Kind::Bytes;
   };
-  if (textual(a) && textual(b)) return a.get_string() == b.get_string();
+  if (textual(a) && textual(b)) return a.text_view() == b.text_view();
   if (a.kind() == Value::Kind::Timestamp || b.kind() == Value::Kind::Timestamp) {
     if (a.kind() != b.kind()) return false;
     return a.ts().sec == b.ts().sec && a.ts().nsec == b.ts().nsec;
