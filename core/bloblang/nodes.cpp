@@ -533,7 +533,9 @@ Args CallArgs::build(ExecContext& ctx) const {
       continue;
     }
     if (fixed[i]) {
-      a.values_[i] = *fixed[i];
+      // Literal and default JSON values are lent: the call site outlives the call.
+      const Value& f = *fixed[i];
+      a.values_[i] = f.is_json() ? Value::ref(f.json()) : f;
       a.present_[i] = true;
     } else if (queries[i]) {
       a.values_[i] = queries[i]->eval(ctx);
