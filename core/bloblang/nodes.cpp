@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace plugctl::bloblang {
 namespace {
@@ -10,6 +11,22 @@ namespace {
 struct AssignmentError : EvalError {
   using EvalError::EvalError;
 };
+
+// The member `key` of `o`: small objects (most documents) are scanned comparing lengths and
+// first bytes inline; larger ones use the object's hash index.
+inline const json::value* find_key(const json::object& o, std::string_view key) {
+  if (o.size() > 16) return o.if_contains(key);
+  const size_t n = key.size();
+  for (const auto& kv : o) {
+    json::string_view k = kv.key();
+    if (k.size() == n && (n == 0 || (k[0] == key[0] && std::memcmp(k.data(), key.data(), n) == 0)))
+      return &kv.value();
+  }
+  return nullptr;
+}
+inline json::value* find_key(json::object& o, std::string_view key) {
+  return const_cast<json::value*>(find_key(static_cast<const json::object&>(o), key));
+}
 
 bool is_int_index(const std::string& s, size_t& out) {
   if (s.empty() || s.size() > 18) return false;
@@ -176,7 +193,7 @@ void set_path(Value& root, const Path& path, Value&& src, size_t root_hint) {
         obj.insert_or_assign(seg, taken_in(std::move(src), obj.storage()));
         return;
       }
-      json::value* next = obj.if_contains(seg);
+      json::value* next = find_key(obj, seg);
       if (next == nullptr || next->is_null()) {
         obj.insert_or_assign(seg, json::object(obj.storage()));
         next = obj.if_contains(seg);
@@ -208,7 +225,7 @@ void delete_path(Value& root, const Path& path) {
   json::value* cur = &root.mut_json();
   for (size_t i = 0; i + 1 < path.size(); ++i) {
     if (cur->is_object()) {
-      cur = cur->get_object().if_contains(path[i]);
+      cur = find_key(cur->get_object(), path[i]);
     } else if (cur->is_array()) {
       size_t idx = 0;
       if (!is_int_index(path[i], idx) || idx >= cur->get_array().size()) return;
@@ -257,7 +274,7 @@ const json::value* lookup(const json::value& root, const Path& path) {
   const json::value* cur = &root;
   for (const auto& seg : path) {
     if (cur->is_object()) {
-      cur = cur->get_object().if_contains(seg);
+      cur = find_key(cur->get_object(), seg);
     } else if (cur->is_array()) {
       size_t idx = 0;
       if (!is_int_index(seg, idx) || idx >= cur->get_array().size()) return nullptr;
