@@ -72,11 +72,19 @@ public:
   // For tests and `plugctl blobl`: a standalone message.
   void set_message(std::string content, std::vector<std::pair<std::string, std::string>> meta = {});
 
+  // Keeps an arena alive as long as this context (Mapping::run: variables, metadata and the
+  // root of a run may live in the run's arena; see scratch_storage()).
+  void keep(std::shared_ptr<const void> owner) {
+    if (owner && (keep_.empty() || keep_.back() != owner)) keep_.push_back(std::move(owner));
+  }
+
   // Metadata edits to apply to the message when the mapping succeeds.
   const std::map<std::string, Value, std::less<>>& meta_changes() const { return meta_set_; }
   bool meta_cleared() const { return meta_cleared_; }
 
 private:
+  // First, so destroyed last: the values below never outlive their arenas.
+  std::vector<std::shared_ptr<const void>> keep_;
   const core::Batch* batch_ = nullptr;
   size_t index_ = 0;
   // Standalone message (when there is no batch).

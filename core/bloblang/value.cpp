@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstddef>
 #include <cstdio>
 #include <ctime>
 #include <openssl/evp.h>
@@ -84,19 +85,41 @@ void append_json_float(std::string& out, double d) {
 
 // --- the per-run arena -----------------------------------------------------------------------
 namespace {
+// A run's arena: a monotonic resource starting in an inline buffer (one allocation per run
+// for the owner and the first block).
+struct RunArena {
+  RunArena() {} // NOLINT: user-provided, so that make_shared leaves the buffer uninitialised
+  alignas(std::max_align_t) unsigned char buffer[4096];
+  json::monotonic_resource resource{buffer, sizeof buffer};
+};
+
 thread_local json::storage_ptr t_scratch;
-}
+thread_local std::shared_ptr<const void> t_owner;
+} // namespace
 
 const json::storage_ptr& scratch_storage() {
   return t_scratch;
 }
 
-ScratchArena::ScratchArena() : previous_(std::move(t_scratch)) {
-  t_scratch = json::make_shared_resource<json::monotonic_resource>(4096);
+const std::shared_ptr<const void>& scratch_owner() {
+  return t_owner;
+}
+
+ScratchArena::ScratchArena() {
+  if (t_owner) { // nested run (the `bloblang` method): values join the outer run's arena
+    nested_ = true;
+    return;
+  }
+  auto arena = std::make_shared<RunArena>();
+  // Not counted, trivial deallocation (monotonic_resource is_deallocate_trivial).
+  t_scratch = json::storage_ptr(&arena->resource);
+  t_owner = std::move(arena);
 }
 
 ScratchArena::~ScratchArena() {
-  t_scratch = std::move(previous_);
+  if (nested_) return;
+  t_scratch = json::storage_ptr();
+  t_owner.reset();
 }
 
 // --- Value ---------------------------------------------------------------------------------

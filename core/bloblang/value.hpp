@@ -143,6 +143,15 @@ public:
   json::value to_json() &&;
   // Mutable access to an owned JSON value (copies a borrowed one first).
   json::value& mut_json();
+  // Keeps `owner` alive as long as this JSON value (or a copy of this Value) lives: the arena
+  // its nodes were allocated from (see scratch_storage()). No effect on other kinds.
+  void keep_alive(std::shared_ptr<const void> owner) {
+    if (tag_ == Tag::Json) extra_ = std::shared_ptr<const Extra>(std::move(owner), nullptr);
+  }
+  // What keep_alive() was given (null when nothing).
+  std::shared_ptr<const void> owner() const {
+    return tag_ == Tag::Json ? std::shared_ptr<const void>(extra_) : nullptr;
+  }
 
   // --- Coercions with Benthos's rules; they throw TypeError. -----------------------------
   double get_number() const;       // numbers only
@@ -193,10 +202,23 @@ private:
 };
 
 // The storage new JSON values of the running mapping are allocated from: one arena per
-// execution (set by Mapping::run for the duration of a run on this thread), so that building a
-// document costs bump allocations and freeing it one operation. The default storage outside a
-// run. Values that outlive the run keep the arena alive through their storage pointer.
+// execution (set by Mapping::run for the duration of a run on this thread; a run nested in
+// another shares its arena), so that building a document costs bump allocations and freeing it
+// one operation. The default storage outside a run.
+//
+// The storage pointer does not count references and its deallocation is trivial, so that
+// JSON nodes built in it copy and destroy nothing. The arena lives as long as its owner
+// (scratch_owner()): Mapping::run hands the owner to the ExecContext and to the value it
+// returns (Value::keep_alive), and set_message_value to the structured value it caches, so
+// JSON that leaves a run must travel with it (or be copied into other storage).
 const json::storage_ptr& scratch_storage();
+// What keeps the current run's arena alive (null outside a run).
+const std::shared_ptr<const void>& scratch_owner();
+// True for storage that is an arena reached without reference counting (a run's or a parsed
+// document's): JSON in it must not outlive the arena's owner.
+inline bool is_borrowed_arena(const json::storage_ptr& sp) {
+  return sp.is_not_shared_and_deallocate_is_trivial();
+}
 class ScratchArena {
 public:
   ScratchArena();
@@ -205,7 +227,7 @@ public:
   ScratchArena& operator=(const ScratchArena&) = delete;
 
 private:
-  json::storage_ptr previous_;
+  bool nested_ = false;
 };
 
 // A value of the wrong type: "expected number value, got string (\"foo\")", or with the
