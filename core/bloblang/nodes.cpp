@@ -350,7 +350,8 @@ Value GetField::eval(ExecContext& ctx) const {
   Value v = target->eval(ctx);
   if (v.is_ref()) return get_path(v, path);
   Value sub = get_path(v, path);
-  return sub.is_ref() ? Value(sub.to_json()) : sub; // the target was a temporary
+  if (sub.is_ref()) return Value(sub.to_json()); // the target was a temporary
+  return sub;
 }
 
 std::string GetField::annotation() const {
@@ -486,7 +487,8 @@ Value MatchExpr::eval(ExecContext& ctx) const {
   for (const auto& c : cases) {
     if (!c.when) {
       Value r = c.result->eval(ctx);
-      return r.is_ref() && pushed && !subj.is_ref() ? Value(r.to_json()) : r;
+      if (r.is_ref() && pushed && !subj.is_ref()) return Value(r.to_json());
+      return r;
     }
     bool hit = false;
     if (const Value* lit = c.when->literal(); lit != nullptr && lit->kind() != Value::Kind::Bool) {
@@ -508,7 +510,8 @@ Value MatchExpr::eval(ExecContext& ctx) const {
     }
     if (hit) {
       Value r = c.result->eval(ctx);
-      return r.is_ref() && pushed && !subj.is_ref() ? Value(r.to_json()) : r;
+      if (r.is_ref() && pushed && !subj.is_ref()) return Value(r.to_json());
+      return r;
     }
   }
   return Value::nothing();
@@ -523,13 +526,15 @@ Value Lambda::eval(ExecContext& ctx) const {
     ~Pop() { c.pop_capture(); }
   } pop{ctx};
   Value r = inner->eval(ctx);
-  return r.is_ref() ? Value(r.to_json()) : r;
+  if (r.is_ref()) return Value(r.to_json());
+  return r;
 }
 
 Value MapExpr::eval(ExecContext& ctx) const {
   Value t = target->eval(ctx);
   Value r = query->exec(ctx, t);
-  return r.is_ref() && !t.is_ref() ? Value(r.to_json()) : r;
+  if (r.is_ref() && !t.is_ref()) return Value(r.to_json());
+  return r;
 }
 
 // --- calls -----------------------------------------------------------------------------------
@@ -583,7 +588,8 @@ Value MethodCall::eval(ExecContext& ctx) const {
   Args a = args.build(ctx);
   try {
     Value r = entry->impl(ctx, t, a);
-    return r.is_ref() && !t.is_ref() ? Value(r.to_json()) : r;
+    if (r.is_ref() && !t.is_ref()) return Value(r.to_json());
+    return r;
   } catch (const TypeError& e) {
     if (entry->spec.errors == ErrorStyle::Plain) throw;
     throw e.with_from(target->annotation());
@@ -605,7 +611,8 @@ Value SpecialMethod::eval(ExecContext& ctx) const {
       if (!arg->capture_name().empty()) {
         Value err = Value::string(e.what());
         Value r = arg->exec(ctx, err);
-        return r.is_ref() ? Value(r.to_json()) : r;
+        if (r.is_ref()) return Value(r.to_json());
+        return r;
       }
       return arg->eval(ctx);
     }

@@ -212,7 +212,9 @@ json::value Value::to_json() const& {
   case Tag::Json:
     return json_;
   case Tag::Ref:
-    return *ref_;
+    // Into the running mapping's arena (the heap outside a run), never into the storage of the
+    // node it borrows: that may be another document's arena.
+    return json::value(*ref_, scratch_storage());
   case Tag::Bytes: {
     // Inside a document bytes are written as Go's encoding/json writes []byte: base64.
     std::string b64(4 * ((extra_->bytes.size() + 2) / 3), '\0');
