@@ -129,9 +129,9 @@ void ExecContext::set_var(std::string_view name, Value v) {
   vars_[std::string(name)] = std::move(v);
 }
 
-const Value& ExecContext::this_value() const {
+const Value& ExecContext::null_value() {
   static const Value kNull;
-  return this_stack_.empty() ? kNull : *this_stack_.back();
+  return kNull;
 }
 
 const Value* ExecContext::capture(std::string_view name) const {

@@ -347,7 +347,8 @@ struct TsFormatState {
 
 Value ts_format_impl(ExecContext&, const Value& v, const Args& args) {
   if (const auto* st = static_cast<const TsFormatState*>(args.state()); st != nullptr) {
-    Timestamp t = maybe_in_zone(timestamp_input(v), args, 1);
+    Timestamp t = timestamp_input(v);
+    if (args.has(1)) t = maybe_in_zone(t, args, 1);
     return Value::string(timefmt::format(t, *st->layout));
   }
   std::string layout = args.has(0) ? args.string(0) : std::string(timefmt::kRFC3339Nano);

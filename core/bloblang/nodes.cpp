@@ -545,7 +545,7 @@ Args CallArgs::build(ExecContext& ctx) const {
   a.values_.resize(n);
   a.present_.assign(n, false);
   a.queries_.assign(n, nullptr);
-  a.state_ = state;
+  a.site_state_ = state.get();
   for (size_t i = 0; i < n; ++i) {
     bool is_query =
         spec != nullptr && i < spec->params.size() && spec->params[i].type == ParamType::Query;

@@ -337,10 +337,16 @@ void append_int(std::string& b, int64_t x, int width) {
     b += '-';
     u = 0 - u;
   }
-  std::string digits = std::to_string(u);
-  for (int pad = width - static_cast<int>(digits.size()); pad > 0; --pad)
+  char buf[24];
+  char* end = buf + sizeof buf;
+  char* p = end;
+  do {
+    *--p = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  for (int pad = width - static_cast<int>(end - p); pad > 0; --pad)
     b += '0';
-  b += digits;
+  b.append(p, end);
 }
 
 // =================================================================================================
@@ -1432,7 +1438,8 @@ std::string_view layout_text(const Layout& l) {
 std::string format(const Timestamp& t, const Layout& layout) {
   const Fields f = fields_of(t);
   std::string b;
-  b.reserve(layout.text.size() + 10);
+  // Short layouts ("2006-01-02") fit the string's inline buffer: no allocation.
+  if (layout.text.size() > 12) b.reserve(layout.text.size() + 10);
   for (const Chunk& c : layout.chunks) {
     b += c.prefix;
     if (c.std == kStdNone) break;
