@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <openssl/evp.h>
 #include <optional>
@@ -21,15 +22,37 @@ std::string number_text(const json::value& v) {
   return format_float_g(v.get_double());
 }
 
+// Whether any of the 8 bytes of v needs escaping in a JSON string: a control character (below
+// 0x20), '"' or '\\' (bytes of 0x80 and above never match).
+inline bool needs_escape8(uint64_t v) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  auto has_zero = [&](uint64_t x) { return ((x - kOnes) & ~x & kHigh) != 0; };
+  bool control = ((v - kOnes * 0x20) & ~v & kHigh) != 0;
+  return control || has_zero(v ^ (kOnes * '"')) || has_zero(v ^ (kOnes * '\\'));
+}
+
 void append_escaped(std::string& out, std::string_view s) {
   out.push_back('"');
-  // Copy runs of characters that need no escaping in one go.
-  size_t run = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  const char* run = p; // start of the bytes not yet written
+  for (;;) {
+    // Skip 8 bytes at a time while none needs escaping.
+    while (end - p >= 8) {
+      uint64_t v;
+      std::memcpy(&v, p, 8);
+      if (needs_escape8(v)) break;
+      p += 8;
+    }
+    while (p != end) {
+      unsigned char c = static_cast<unsigned char>(*p);
+      if (c < 0x20 || c == '"' || c == '\\') break;
+      ++p;
+    }
+    if (p == end) break;
+    unsigned char c = static_cast<unsigned char>(*p);
+    out.append(run, static_cast<size_t>(p - run));
+    run = ++p;
     switch (c) {
     case '"':
       out += "\\\"";
@@ -53,7 +76,7 @@ void append_escaped(std::string& out, std::string_view s) {
     }
     }
   }
-  out.append(s.data() + run, s.size() - run);
+  out.append(run, static_cast<size_t>(end - run));
   out.push_back('"');
 }
 
