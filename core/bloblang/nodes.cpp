@@ -165,6 +165,48 @@ json::value taken_in(Value&& v, const json::storage_ptr& sp) {
   return owned_in(v, sp);
 }
 
+// obj[key] = v (insert or replace). An owned value in the object's own storage is relocated
+// into the member without a library call; anything else is copied into the object's storage.
+void store_member(json::object& obj, std::string_view key, Value&& v) {
+  if (v.is_json()) {
+    const json::value& j = v.json();
+    if (j.storage() == obj.storage()) {
+      if (!v.is_ref()) {
+        json::value& slot = obj.emplace(key, nullptr).first->value();
+        slot.~value();
+        ::new (&slot) json::value(json::pilfer(v.mut_json()));
+        return;
+      }
+      // A borrowed node of the same storage may live in `obj` itself: copied first, below.
+    } else if (j.is_primitive() || j.is_string()) {
+      // Not in `obj` (other storage): built straight into the member.
+      json::value& slot = obj.emplace(key, nullptr).first->value();
+      switch (j.kind()) {
+      case json::kind::string:
+        slot.emplace_string().assign(j.get_string());
+        break;
+      case json::kind::bool_:
+        slot.emplace_bool() = j.get_bool();
+        break;
+      case json::kind::int64:
+        slot.emplace_int64() = j.get_int64();
+        break;
+      case json::kind::uint64:
+        slot.emplace_uint64() = j.get_uint64();
+        break;
+      case json::kind::double_:
+        slot.emplace_double() = j.get_double();
+        break;
+      default:
+        slot.emplace_null();
+        break;
+      }
+      return;
+    }
+  }
+  obj.insert_or_assign(key, taken_in(std::move(v), obj.storage()));
+}
+
 // New documents allocate from one arena per document: freeing it is one operation.
 json::storage_ptr document_storage() {
   if (scratch_storage().get() != json::storage_ptr().get())
@@ -190,7 +232,7 @@ void set_path(Value& root, const Path& path, Value&& src, size_t root_hint) {
     if (cur->is_object()) {
       auto& obj = cur->get_object();
       if (last) {
-        obj.insert_or_assign(seg, taken_in(std::move(src), obj.storage()));
+        store_member(obj, seg, std::move(src));
         return;
       }
       json::value* next = find_key(obj, seg);
@@ -381,7 +423,7 @@ Value ObjectLit::eval(ExecContext& ctx) const {
     if (v.is_delete() || v.is_nothing()) continue;
     std::string_view key =
         k.is_string() ? std::string_view(k.json().get_string()) : std::string_view(k.bytes_value());
-    out.insert_or_assign(key, taken_in(std::move(v), out.storage()));
+    store_member(out, key, std::move(v));
   }
   return Value(json::value(std::move(out)));
 }
