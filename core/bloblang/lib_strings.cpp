@@ -26,17 +26,14 @@ constexpr const char* kCat = "String Manipulation";
 std::optional<Value> ascii_case(const Value& target, bool upper) {
   if (!target.is_string()) return std::nullopt;
   const json::string& in = target.json().get_string();
-  json::string out(scratch_storage());
-  out.resize(in.size());
-  char* d = out.data();
-  const char* p = in.data();
-  const char lo = upper ? 'a' : 'A', hi = upper ? 'z' : 'Z';
-  for (size_t i = 0; i < in.size(); ++i) {
-    char c = p[i];
+  for (char c : in)
     if (static_cast<unsigned char>(c) >= 0x80) return std::nullopt;
-    d[i] = c >= lo && c <= hi ? static_cast<char>(c ^ 0x20) : c;
-  }
-  return Value(json::value(std::move(out)));
+  Value out = Value::string(std::string_view(in.data(), in.size()));
+  json::string& s = out.mut_json().get_string();
+  const char lo = upper ? 'a' : 'A', hi = upper ? 'z' : 'Z';
+  for (char& c : s)
+    if (c >= lo && c <= hi) c = static_cast<char>(c ^ 0x20);
+  return out;
 }
 
 ParamSpec param(std::string name, ParamType type, std::string description) {

@@ -147,7 +147,11 @@ ScratchArena::~ScratchArena() {
 
 // --- Value ---------------------------------------------------------------------------------
 Value Value::string(std::string_view s) {
-  return Value(json::value(json::string(json::string_view(s.data(), s.size()), t_scratch)));
+  Value out;
+  // Built in place: an empty string of the run's storage, then its text.
+  ::new (&out.json_) json::value(json::string_kind, t_scratch);
+  out.json_.get_string().assign(json::string_view(s.data(), s.size()));
+  return out;
 }
 
 Value Value::ref(const json::value& v) {
