@@ -12,15 +12,42 @@ struct AssignmentError : EvalError {
   using EvalError::EvalError;
 };
 
+// Key equality without a library call (keys are short).
+inline bool same_key(json::string_view k, std::string_view key) {
+  const size_t n = key.size();
+  if (k.size() != n) return false;
+  const char* a = k.data();
+  const char* b = key.data();
+  // Word compares, the last one overlapping the previous ones.
+  auto eq8 = [&](size_t i) {
+    uint64_t x, y;
+    std::memcpy(&x, a + i, 8);
+    std::memcpy(&y, b + i, 8);
+    return x == y;
+  };
+  auto eq4 = [&](size_t i) {
+    uint32_t x, y;
+    std::memcpy(&x, a + i, 4);
+    std::memcpy(&y, b + i, 4);
+    return x == y;
+  };
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 < n; i += 8)
+      if (!eq8(i)) return false;
+    return eq8(n - 8);
+  }
+  if (n >= 4) return eq4(0) && eq4(n - 4);
+  for (size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
 // The member `key` of `o`: small objects (most documents) are scanned comparing lengths and
 // first bytes inline; larger ones use the object's hash index.
 inline const json::value* find_key(const json::object& o, std::string_view key) {
   if (o.size() > 16) return o.if_contains(key);
-  const size_t n = key.size();
   for (const auto& kv : o) {
-    json::string_view k = kv.key();
-    if (k.size() == n && (n == 0 || (k[0] == key[0] && std::memcmp(k.data(), key.data(), n) == 0)))
-      return &kv.value();
+    if (same_key(kv.key(), key)) return &kv.value();
   }
   return nullptr;
 }
@@ -312,11 +339,29 @@ std::string path_to_dot(const Path& p) {
   return s;
 }
 
-const json::value* lookup(const json::value& root, const Path& path) {
+const json::value* lookup(const json::value& root, const Path& path, PathHints* hints) {
   const json::value* cur = &root;
-  for (const auto& seg : path) {
+  for (size_t i = 0; i < path.size(); ++i) {
+    const std::string& seg = path[i];
     if (cur->is_object()) {
-      cur = find_key(cur->get_object(), seg);
+      const json::object& o = cur->get_object();
+      if (hints == nullptr || i >= hints->size()) {
+        cur = find_key(o, seg);
+      } else {
+        std::atomic<uint32_t>& hint = (*hints)[i];
+        uint32_t h = hint.load(std::memory_order_relaxed);
+        if (h < o.size()) {
+          const json::key_value_pair& kv = o.begin()[h];
+          if (same_key(kv.key(), seg)) {
+            cur = &kv.value();
+            continue;
+          }
+        }
+        auto it = o.find(seg);
+        if (it == o.end()) return nullptr;
+        hint.store(static_cast<uint32_t>(it - o.begin()), std::memory_order_relaxed);
+        cur = &it->value();
+      }
     } else if (cur->is_array()) {
       size_t idx = 0;
       if (!is_int_index(seg, idx) || idx >= cur->get_array().size()) return nullptr;
@@ -329,10 +374,10 @@ const json::value* lookup(const json::value& root, const Path& path) {
   return cur;
 }
 
-Value get_path(const Value& value, const Path& path) {
+Value get_path(const Value& value, const Path& path, PathHints* hints) {
   if (path.empty()) return value.is_ref() || !value.is_json() ? value : Value::ref(value.json());
   if (!value.is_json()) return Value();
-  const json::value* node = lookup(value.json(), path);
+  const json::value* node = lookup(value.json(), path, hints);
   if (node == nullptr) return Value();
   return Value::ref(*node);
 }
@@ -358,7 +403,7 @@ Value FieldRef::eval(ExecContext& ctx) const {
   case From::This:
     break;
   }
-  if (ctx.has_this()) return get_path(ctx.this_value(), path);
+  if (ctx.has_this()) return get_path(ctx.this_value(), path, &hints);
   const json::value* doc = nullptr;
   try {
     doc = &ctx.parsed();
@@ -367,7 +412,7 @@ Value FieldRef::eval(ExecContext& ctx) const {
                     (path.empty() ? "this" : "this." + path_to_dot(path)) +
                     "'): parse as json: " + e.what());
   }
-  const json::value* node = lookup(*doc, path);
+  const json::value* node = lookup(*doc, path, &hints);
   return node == nullptr ? Value() : Value::ref(*node);
 }
 
