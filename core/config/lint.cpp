@@ -488,9 +488,10 @@ json::value Linter::scalar(const FieldSpec& f, const YAML::Node& n, const Where&
     if (auto b = parse_yaml_bool(s); b && !quoted) return *b;
     return wrong();
   case FieldType::Duration: {
-    // "" is allowed where the spec itself uses it as the default ("disabled").
-    bool empty_ok =
-        f.default_value && f.default_value->is_string() && f.default_value->get_string().empty();
+    // "" means "not set": allowed where the spec uses it as the default ("disabled") and for
+    // optional fields.
+    bool empty_ok = f.optional || (f.default_value && f.default_value->is_string() &&
+                                   f.default_value->get_string().empty());
     if (!(s.empty() && empty_ok) && !parse_duration_ns(s))
       error(vp, w.path, "invalid duration '" + s + "' (examples: 500ms, 10s, 1m30s)");
     return json::string(s);
