@@ -11,6 +11,8 @@ PACKAGES=(
   libxxhash-dev zlib1g-dev libzstd-dev liblz4-dev libsnappy-dev tzdata
   libgoogle-perftools-dev
   libgtest-dev libgmock-dev libbenchmark-dev abigail-tools
+  # tests of the docs site and the schema: headless Chromium, a JSON Schema validator
+  chromium python3-jsonschema python3-yaml
 )
 
 missing=()

@@ -93,6 +93,16 @@ LoadResult load_config_string(std::string_view yaml, const std::string& name, co
 // component ("unknown processor 'lgo' (did you mean 'log'?)").
 std::string create_skeleton(const Registry& reg, std::string_view expression);
 
+// One component as a YAML config snippet generated from its spec, for the docs: `kind:` at the
+// top (e.g. "input:\n  label: \"\"\n  file:\n    paths: []\n"). Minimal: only the fields a
+// user must set. Common: also the non-advanced fields with their defaults (what `create` writes).
+// Full: every field, advanced ones included. Each lints clean once placeholders are filled.
+enum class YamlDetail { Minimal, Common, Full };
+std::string component_yaml(const Registry& reg, const ComponentEntry& entry, YamlDetail detail);
+
+// The `logger` section's fields as a spec (lint checks it like a component; the schema uses it).
+const FieldSpec& logger_config_spec();
+
 // Closest candidate for "did you mean" (Levenshtein distance <= max(2, len/3)), or empty.
 std::string closest_name(std::string_view wrong, const std::vector<std::string>& candidates);
 

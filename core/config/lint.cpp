@@ -777,3 +777,9 @@ Config lint_document(const YAML::Node& root, const SourceMap& map, std::string_v
 }
 
 } // namespace plugctl::core::detail
+
+namespace plugctl::core {
+const FieldSpec& logger_config_spec() {
+  return detail::logger_spec();
+}
+} // namespace plugctl::core
