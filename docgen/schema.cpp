@@ -238,15 +238,9 @@ std::string indent_str(int n) {
 
 std::string cue_element(const FieldSpec& f, int indent);
 
-std::string cue_label(const std::string& name) {
-  bool plain = !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) ||
-                                 name[0] == '_' || name[0] == '$');
-  for (char c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '$') plain = false;
-  // `_` and `#` starting labels mean hidden/definition in CUE: quote those.
-  if (!name.empty() && (name[0] == '_' || name[0] == '#')) plain = false;
-  return plain ? name : cue_string(name);
-}
+// Labels are always quoted: a quoted label is never a keyword (`try`, `for`, `if`, `let`...)
+// nor a hidden (`_x`) or definition (`#x`) label.
+std::string cue_label(const std::string& name) { return cue_string(name); }
 
 std::string cue_value(const FieldSpec& f, int indent) {
   if (f.kind == FieldKind::List) return "[...(" + cue_element(f, indent) + ")]";

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Starts and stops the services the tests need. The foundation needs none; the Kafka and
-# PostgreSQL integration tests add theirs here.
+# Starts and stops the services and tools the tests need; each lives in tests/services/.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 case "${1:-}" in
-  start) echo "test-services: nothing to start" ;;
-  stop) ;;
+  start)
+    tests/services/cue.sh start
+    ;;
+  stop)
+    tests/services/cue.sh stop
+    ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac

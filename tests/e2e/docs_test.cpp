@@ -361,13 +361,47 @@ TEST(Schema, ExampleConfigsValidateAndBadConfigsDoNot) {
   }
 }
 
+std::string cue_binary() {
+  const char* home = std::getenv("HOME");
+  std::string p = std::string(home != nullptr ? home : "/root") + "/.cache/plugctl/bin/cue";
+  if (const char* cache = std::getenv("PLUGCTL_CACHE")) p = std::string(cache) + "/bin/cue";
+  return fs::exists(p) ? p : "";
+}
+
+TEST(Schema, CueVetAcceptsTheExamplesAndRefusesTheBadConfigs) {
+  std::string cue = cue_binary();
+  ASSERT_FALSE(cue.empty())
+      << "cue is missing: run scripts/test-services.sh start (make test does)";
+  TempDir tmp;
+  auto e = run_plugctl("schema --format cue");
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  write_file(tmp.file("schema.cue"), e.out);
+  auto vet = [&](const std::string& config) {
+    std::string cmd = cue + " vet -d '#Config' " + tmp.file("schema.cue") + " " + config + " >" +
+                      tmp.file("vet.out") + " 2>&1";
+    int rc = std::system(cmd.c_str());
+    return std::pair{rc == 0, read_file(tmp.file("vet.out"))};
+  };
+  std::vector<std::string> good = yaml_files(source_dir() + "/config/examples");
+  for (const auto& f : yaml_files(source_dir() + "/plugins/file/examples"))
+    good.push_back(f);
+  for (const auto& g : good) {
+    auto [ok, out] = vet(g);
+    EXPECT_TRUE(ok) << g << "\n" << out;
+  }
+  for (const auto& b : yaml_files(source_dir() + "/tests/docs/bad")) {
+    auto [ok, out] = vet(b);
+    EXPECT_FALSE(ok) << b << " passed cue vet";
+  }
+}
+
 TEST(Schema, CueDefinitionsCoverEveryComponent) {
   auto e = run_plugctl(vendor_dirs() + " schema --format cue");
   ASSERT_EQ(e.exit_code, 0) << e.err;
   EXPECT_EQ(e.out.find("package plugctl"), e.out.find("package"));
   for (const auto& c : list_components()) {
     std::string name(c.at("name").as_string());
-    EXPECT_NE(e.out.find("{" + name + "!: "), std::string::npos) << name;
+    EXPECT_NE(e.out.find("{\"" + name + "\"!: "), std::string::npos) << name;
   }
   for (const char* def : {"#Config: {", "#Input: {", "#Output: {", "#Processor: {"})
     EXPECT_NE(e.out.find(def), std::string::npos) << def;
