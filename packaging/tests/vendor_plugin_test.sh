@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# ctest vendor_plugin_prefix: builds examples/vendor-plugin, as a vendor would, against
+#  1. the build tree (CMAKE_PREFIX_PATH=<build>: its plugctl-config.cmake), and
+#  2. an install tree of the dev component only (cmake --install --component dev --prefix P),
+#     which is what the plugctl-dev package holds (also checked: its plugctl.pc),
+# then checks that build/plugctl loads it and that list, lint, create and run use it.
+# Needs no root. Usage: vendor_plugin_test.sh SOURCE_DIR BUILD_DIR
+set -euo pipefail
+SRC=$(readlink -f "$1")
+BUILD=$(readlink -f "$2")
+. "$SRC/packaging/tests/vendor_checks.sh"
+
+[ -x "$BUILD/plugctl" ] || fail "no $BUILD/plugctl: build plugctl first"
+WORK=$(mktemp -d /tmp/plugctl-vendor-test.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+unset PLUGCTL_PLUGIN_PATH CMAKE_PREFIX_PATH
+
+step "build tree: find_package(plugctl) with CMAKE_PREFIX_PATH=$BUILD"
+build_vendor_plugin "$SRC" "$WORK/bt" "$BUILD" -DCMAKE_PREFIX_PATH="$BUILD"
+check_vendor_plugin "$SRC" "$WORK/bt-checks" "$WORK/bt/plugins/libplugctl-acme.so" \
+  "$BUILD/plugctl" --plugins-dir "$WORK/bt/plugins"
+
+step "install tree: cmake --install --component dev --prefix $WORK/prefix"
+cmake --install "$BUILD" --component dev --prefix "$WORK/prefix" >"$WORK/install.log" ||
+  { cat "$WORK/install.log"; fail "cmake --install --component dev failed"; }
+(cd "$WORK/prefix" && find . -type f | sed 's|^\.||' | sort) >"$WORK/dev-files"
+cat >"$WORK/dev-expected" <<'LIST'
+/include/plugctl/compat/v1.0/plugctl/plugctl.h
+/include/plugctl/plugctl.h
+/include/plugctl/sdk.hpp
+/share/cmake/plugctl/plugctl-config-version.cmake
+/share/cmake/plugctl/plugctl-config.cmake
+/share/cmake/plugctl/plugctl-targets.cmake
+/share/cmake/plugctl/plugctl_plugin.cmake
+/share/cmake/plugctl/plugin.map
+/share/pkgconfig/plugctl.pc
+LIST
+diff -u "$WORK/dev-expected" "$WORK/dev-files" || fail "the dev component holds other files"
+
+step "plugctl.pc names the install prefix"
+export PKG_CONFIG_PATH="$WORK/prefix/share/pkgconfig"
+cflags=$(pkg-config --cflags plugctl)
+[ "${cflags% }" = "-I$WORK/prefix/include" ] || fail "pkg-config --cflags plugctl: $cflags"
+[ -f "$(pkg-config --variable=version_script plugctl)" ] ||
+  fail "pkg-config version_script $(pkg-config --variable=version_script plugctl) is missing"
+[ "$(pkg-config --variable=plugindir plugctl)" = "$WORK/prefix/lib/plugctl/plugins" ] ||
+  fail "pkg-config plugindir: $(pkg-config --variable=plugindir plugctl)"
+unset PKG_CONFIG_PATH
+
+step "install tree: find_package(plugctl) with CMAKE_PREFIX_PATH=$WORK/prefix"
+build_vendor_plugin "$SRC" "$WORK/it" "$WORK/prefix/share/cmake/plugctl" \
+  -DCMAKE_PREFIX_PATH="$WORK/prefix"
+out=$("$BUILD/plugctl" --plugins-dir "$WORK/it/plugins" list processor)
+has "$out" -w acme_redact || { echo "$out"; fail "the install-tree build does not load"; }
+
+echo "vendor_plugin_test: OK"
