@@ -27,7 +27,7 @@ if [ "$(id -u)" -ne 0 ]; then
   fi
   fail "package_test must run as root (it installs the built .deb files with dpkg -i and purges them)"
 fi
-for tool in dpkg dpkg-deb rpm rpmbuild cmake pkg-config nm runuser flock; do
+for tool in dpkg dpkg-deb rpm rpmbuild cmake pkg-config nm setpriv flock; do
   command -v "$tool" >/dev/null || fail "'$tool' is missing (scripts/install-deps.sh installs it)"
 done
 [ -x "$BUILD/plugctl" ] || fail "no $BUILD/plugctl: build first (ninja -C build)"
@@ -179,6 +179,8 @@ dpkg -i "$DEB" "$DEB_DEV" >"$WORK/dpkg-i.log" 2>&1 || { cat "$WORK/dpkg-i.log"; 
 
 PLUGCTL=/usr/bin/plugctl
 unset PLUGCTL_PLUGIN_PATH
+# Runs a command as the service user, as the unit does (setpriv execs it: signals reach it).
+AS_PLUGCTL=(setpriv --reuid=plugctl --regid=plugctl --init-groups --)
 step "$PLUGCTL version, plugins, list: the bundled plugins from /usr/lib/plugctl/plugins"
 version=$(sed -n 's/^set(CPACK_PACKAGE_VERSION "\(.*\)")$/\1/p' "$BUILD/CPackConfig.cmake")
 has "$($PLUGCTL version)" -x "plugctl $version" || fail "plugctl version does not say $version"
@@ -194,7 +196,7 @@ step "the default config lints, and runs as the plugctl user as the unit runs it
 $PLUGCTL lint /etc/plugctl/config.yaml || fail "the default config has lint errors"
 rc=0
 (cd /var/lib/plugctl && timeout --preserve-status -s TERM 3 \
-  runuser -u plugctl -- $PLUGCTL run /etc/plugctl/config.yaml) >"$WORK/service.out" 2>"$WORK/service.err" || rc=$?
+  "${AS_PLUGCTL[@]}" $PLUGCTL run /etc/plugctl/config.yaml) >"$WORK/service.out" 2>"$WORK/service.err" || rc=$?
 grep -q '"message":"plugctl is running"' "$WORK/service.out" ||
   { cat "$WORK/service.out" "$WORK/service.err"; fail "the default pipeline did not print its heartbeat"; }
 [ "$rc" -eq 0 ] || { cat "$WORK/service.err"; fail "plugctl run did not stop cleanly on SIGTERM (exit $rc)"; }
@@ -272,6 +274,6 @@ check_vendor_plugin "$SRC" "$WORK/checks" "$VENDOR_SO" $PLUGCTL
 step "the service user runs the vendor pipeline too"
 mkdir -p "$WORK/svc" && cp "$SRC/examples/vendor-plugin/examples/redact_to_rotating.yaml" "$WORK/svc/"
 chown -R plugctl:plugctl "$WORK/svc"
-(cd "$WORK/svc" && timeout 60 runuser -u plugctl -- $PLUGCTL run redact_to_rotating.yaml) >"$WORK/svc.log" 2>&1 ||
+(cd "$WORK/svc" && timeout 60 "${AS_PLUGCTL[@]}" $PLUGCTL run redact_to_rotating.yaml) >"$WORK/svc.log" 2>&1 ||
   { cat "$WORK/svc.log"; fail "plugctl run as the plugctl user failed"; }
 [ "$(cat "$WORK"/svc/signups.log* | wc -l)" -eq 200 ] || fail "the service user's run did not write 200 lines"
