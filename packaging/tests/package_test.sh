@@ -94,7 +94,7 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP PIPE
 
 # --- 1. packages ----------------------------------------------------------------------------
 step "cpack -G 'DEB;RPM' from $BUILD"
@@ -218,6 +218,10 @@ $PLUGCTL lint "$WORK/pipeline.yaml" || fail "lint of the file pipeline reported 
 timeout 30 $PLUGCTL run "$WORK/pipeline.yaml" >"$WORK/pipeline.log" 2>&1 ||
   { cat "$WORK/pipeline.log"; fail "plugctl run of the file pipeline failed"; }
 [ "$(cat "$WORK/out.txt")" = "$(printf 'HELLO\nPACKAGE')" ] || fail "out.txt: $(cat "$WORK/out.txt")"
+printf 'input:\n  file:\n    pathz: [ in.txt ]\noutput:\n  stdout: {}\n' >"$WORK/bad.yaml"
+rc=0
+out=$($PLUGCTL lint "$WORK/bad.yaml" 2>&1) || rc=$?
+[ "$rc" -eq 1 ] && has "$out" pathz || { echo "$out"; fail "lint of a misspelt file field: exit $rc"; }
 
 step "man plugctl"
 MAN_PAGE=/usr/share/man/man1/plugctl.1.gz

@@ -53,4 +53,24 @@ build_vendor_plugin "$SRC" "$WORK/it" "$WORK/prefix/share/cmake/plugctl" \
 out=$("$BUILD/plugctl" --plugins-dir "$WORK/it/plugins" list processor)
 has "$out" -w acme_redact || { echo "$out"; fail "the install-tree build does not load"; }
 
+step "install tree: a plain-C project, against the frozen ABI 1.0 header (plugctl::abi_v1_0)"
+mkdir -p "$WORK/cproj"
+cat >"$WORK/cproj/CMakeLists.txt" <<CMAKE
+cmake_minimum_required(VERSION 3.25)
+project(c_vendor LANGUAGES C)
+find_package(plugctl REQUIRED)
+find_package(Threads REQUIRED)
+plugctl_add_plugin(cvendor SOURCES $SRC/tests/plugins/c_plugin.c C ABI plugctl::abi_v1_0
+  DEPS Threads::Threads)
+target_compile_definitions(plugctl-plugin-cvendor PRIVATE C_PLUGIN_NAME="cvendor")
+target_compile_options(plugctl-plugin-cvendor PRIVATE -Wall -Wextra -pedantic -Werror)
+CMAKE
+cmake -S "$WORK/cproj" -B "$WORK/cproj-build" -G "Unix Makefiles" -DCMAKE_PREFIX_PATH="$WORK/prefix" \
+  >"$WORK/cproj.log" 2>&1 && cmake --build "$WORK/cproj-build" >>"$WORK/cproj.log" 2>&1 ||
+  { cat "$WORK/cproj.log"; fail "the C plugin does not build against plugctl::abi_v1_0"; }
+grep -q "$WORK/prefix/include/plugctl/compat/v1.0" "$WORK/cproj-build/CMakeFiles/plugctl-plugin-cvendor.dir/flags.make" ||
+  fail "the C plugin was not compiled against include/plugctl/compat/v1.0"
+out=$("$BUILD/plugctl" --plugins-dir "$WORK/cproj-build/plugins" plugins)
+has "$(grep -w cvendor <<<"$out")" -w loaded || { echo "$out"; fail "the C plugin does not load"; }
+
 echo "vendor_plugin_test: OK"
