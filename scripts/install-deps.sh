@@ -13,6 +13,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev abigail-tools
   # tests of the docs site and the schema: headless Chromium, a JSON Schema validator
   chromium python3-jsonschema python3-yaml
+  # packaging and its tests
+  rpm file dpkg-dev man-db bsdextrautils systemd
 )
 
 missing=()
