@@ -475,6 +475,10 @@ json::value Linter::scalar(const FieldSpec& f, const YAML::Node& n, const Where&
     }
     return json::string(s);
   case FieldType::Bloblang:
+    // "" means "no mapping" where the spec itself defaults to it (or the field is optional).
+    if (s.empty() && (f.optional || (f.default_value && f.default_value->is_string() &&
+                                     f.default_value->get_string().empty())))
+      return json::string(s);
     if (auto err = lint_bloblang(s)) error(inside(n, vp, *err), w.path, err->message);
     return json::string(s);
   case FieldType::Int:

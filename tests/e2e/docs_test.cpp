@@ -132,6 +132,35 @@ TEST(Docs, HtmlSiteHasEveryComponentWithItsFieldsAndPlugin) {
   }
 }
 
+// `plugctl create` and the docs' generated YAML of every real component (built-ins and bundled
+// plugins) lint clean: a user can paste them.
+TEST(Docs, GeneratedConfigsOfEveryComponentLintClean) {
+  core::Registry reg = make_registry({plugin_dir()});
+  auto lint_clean = [&](const std::string& what, const std::string& yaml) {
+    auto r = core::load_config_string(yaml, what, reg);
+    std::string errors;
+    for (const auto& e : r.errors)
+      errors += e.format() + "\n";
+    EXPECT_TRUE(r.errors.empty()) << what << "\n" << yaml << errors;
+  };
+  size_t n = 0;
+  for (const auto* c : reg.components()) {
+    std::string kind(core::kind_name(c->kind));
+    std::string expr = kind == "input"       ? c->name + "//"
+                       : kind == "processor" ? "/" + c->name + "/"
+                                             : "//" + c->name;
+    if (kind == "cache") continue;
+    lint_clean("create " + expr, core::create_skeleton(reg, expr));
+    for (auto d : {core::YamlDetail::Minimal, core::YamlDetail::Common}) {
+      std::string y = core::component_yaml(reg, *c, d);
+      // A lone input or output section is a whole config; a processor needs the pipeline.
+      lint_clean("docs yaml of " + kind + " " + c->name, y);
+    }
+    ++n;
+  }
+  EXPECT_GT(n, 25u);
+}
+
 TEST(Docs, BloblangPagesListEveryFunctionAndMethodWithExamples) {
   TempDir tmp;
   ASSERT_EQ(run_plugctl("docs --out " + tmp.file("site")).exit_code, 0);
