@@ -402,6 +402,10 @@ std::shared_ptr<Server> Server::listen(const std::string& address, size_t thread
   return s;
 }
 
+size_t default_threads() {
+  return std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4);
+}
+
 uint64_t Server::new_owner() {
   static std::atomic<uint64_t> next{1};
   return next.fetch_add(1);
@@ -458,7 +462,7 @@ plugctl_status server_open(const plugctl_ctx*, const char* address, size_t len,
         return PLUGCTL_INVALID;
       }
     } else {
-      h->server = Server::listen(std::string(address, len), std::thread::hardware_concurrency());
+      h->server = Server::listen(std::string(address, len), default_threads());
       h->own = true;
     }
     *out = h.release();

@@ -77,6 +77,9 @@ public:
   static uint64_t new_owner();
 };
 
+// I/O threads of a server: the CPUs, at most 4 (a request's work is handed off at once).
+size_t default_threads();
+
 // Also serves every route under `root` ("/plugctl/ping" as "/ping").
 void set_root_path(Server& s, std::string root);
 

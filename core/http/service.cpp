@@ -171,7 +171,7 @@ Service::Service(const Config& cfg) : impl_(std::make_unique<Impl>()) {
   if (!cfg.http.enabled) return;
   std::shared_ptr<http::Server> s;
   try {
-    s = http::Server::listen(cfg.http.address, 1);
+    s = http::Server::listen(cfg.http.address, http::default_threads());
   } catch (const std::exception& e) {
     // The default address is shared by every plugctl on the machine: a second one runs without
     // its endpoints rather than not at all. An address the user chose must work.

@@ -53,6 +53,7 @@ public:
 
 private:
   struct Call;
+  struct Pool;
   void loop();
   void start(std::unique_ptr<Call> call);
   void finish(Call* call, int curl_code);
@@ -60,7 +61,8 @@ private:
                   std::chrono::steady_clock::time_point& next);
 
   const ClientConfig cfg_;
-  void* multi_ = nullptr; // CURLM*
+  void* multi_ = nullptr;      // CURLM*
+  std::unique_ptr<Pool> pool_; // outlives the calls below (members go in reverse order)
   std::thread thread_;
   mutable std::mutex mu_;
   std::deque<std::unique_ptr<Call>> queue_; // submitted, not started
