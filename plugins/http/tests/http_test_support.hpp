@@ -328,7 +328,9 @@ inline bool wait_for_status(int port, const std::string& path, int status,
 // returns the exit code (killed after 30 s without exit: the test fails).
 class Background {
 public:
-  Background(TempDir& dir, const std::string& yaml, const std::string& extra_plugins = "")
+  // `cwd`: the working directory of plugctl (default: the test's).
+  Background(TempDir& dir, const std::string& yaml, const std::string& extra_plugins = "",
+             const std::string& cwd = "")
       : err_(dir.file("stderr.txt")) {
     write_file(dir.file("config.yaml"), yaml);
     std::string cfg = dir.file("config.yaml");
@@ -336,6 +338,7 @@ public:
     std::string plugins = plugin_dir();
     pid_ = ::fork();
     if (pid_ == 0) {
+      if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
       int fd = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       ::dup2(fd, 2);
       int null = ::open("/dev/null", O_RDWR);

@@ -127,12 +127,12 @@ TEST(ServiceHttp, JsonApiExporterAndDisabledServer) {
 }
 
 TEST(ServiceHttp, LogExporterPrintsOneJsonObjectAtExit) {
-  auto e = run_plugctl(
-      "run /dev/stdin",
-      "input:\n  generate:\n    mapping: root = \"x\"\n    count: 7\n    interval: 0s\n"
-      "output:\n  drop: {}\nmetrics:\n  log: {}\nhttp:\n  enabled: false\n"
-      "logger:\n  level: WARN\n",
-      "timeout 30");
+  auto e =
+      run_plugctl("run /dev/stdin",
+                  "input:\n  generate:\n    mapping: root = \"x\"\n    count: 7\n    interval: 0s\n"
+                  "output:\n  drop: {}\nmetrics:\n  log: {}\nhttp:\n  enabled: false\n"
+                  "logger:\n  level: WARN\n",
+                  "timeout 30");
   ASSERT_EQ(e.exit_code, 0) << e.err;
   std::string err = e.err;
   while (!err.empty() && err.back() == '\n')
