@@ -54,10 +54,21 @@ class ServerImpl;
 // One websocket connection.
 class WsSession : public std::enable_shared_from_this<WsSession> {
 public:
-  WsSession(beast::tcp_stream&& stream, RoutePtr route)
-      : ws_(std::move(stream)), route_(std::move(route)) {}
+  WsSession(beast::tcp_stream&& stream, RoutePtr route, std::shared_ptr<ServerImpl> server)
+      : ws_(std::move(stream)), route_(std::move(route)), server_(std::move(server)) {}
+  ~WsSession();
 
-  void run(bhttp::request<bhttp::string_body> req, std::unique_ptr<Request> upgrade) {
+  void run(bhttp::request<bhttp::string_body> req, std::unique_ptr<Request> upgrade);
+
+  // Closes the connection (server stop); any thread.
+  void close() {
+    net::post(ws_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ec;
+      beast::get_lowest_layer(self->ws_).socket().close(ec);
+    });
+  }
+
+  void handshake(bhttp::request<bhttp::string_body> req, std::unique_ptr<Request> upgrade) {
     upgrade_ = std::move(upgrade);
     ws_.set_option(ws::stream_base::timeout::suggested(beast::role_type::server));
     ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) {
@@ -128,6 +139,8 @@ private:
 
   ws::stream<beast::tcp_stream> ws_;
   RoutePtr route_;
+  std::shared_ptr<ServerImpl> server_;
+  uint64_t live_id_ = 0;
   beast::flat_buffer buf_;
   std::deque<std::pair<std::string, bool>> outq_;
   std::unique_ptr<Request> upgrade_;
@@ -145,8 +158,17 @@ public:
     if (!ec) remote_ = endpoint_text(ep);
   }
 
-  void start() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+  ~Session();
+
+  void start();
+
+  // Closes the connection (server stop); any thread.
+  void close() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ec;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+      self->stream_.socket().close(ec);
+    });
   }
 
   // Any thread.
@@ -188,6 +210,7 @@ private:
   beast::flat_buffer buf_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<ServerImpl> server_;
+  uint64_t live_id_ = 0;
   std::string remote_;
 };
 
@@ -270,12 +293,39 @@ public:
     root_path_ = std::move(p);
   }
 
+  // Open connections, closed by stop(). Returns an id for untrack.
+  uint64_t track(std::function<void()> closer) {
+    std::lock_guard lock(live_mu_);
+    live_[++live_next_] = std::move(closer);
+    return live_next_;
+  }
+  void untrack(uint64_t id) {
+    std::lock_guard lock(live_mu_);
+    live_.erase(id);
+  }
+
   void stop() override {
     if (stopped_.exchange(true)) return;
     net::post(ioc_, [this] {
       beast::error_code ignored;
       acceptor_.close(ignored);
     });
+    std::vector<std::function<void()>> closers;
+    {
+      std::lock_guard lock(live_mu_);
+      for (auto& [id, c] : live_)
+        closers.push_back(c);
+    }
+    for (auto& c : closers)
+      c();
+    // With the acceptor and every connection closed, the I/O threads run out of work and
+    // return; a connection that does not finish within a moment is cut off.
+    bool on_io_thread = false;
+    for (auto& t : threads_)
+      on_io_thread = on_io_thread || t.get_id() == std::this_thread::get_id();
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (!on_io_thread && !ioc_.stopped() && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
     ioc_.stop();
     for (auto& t : threads_) {
       if (!t.joinable()) continue;
@@ -341,7 +391,32 @@ private:
   std::shared_mutex mu_;
   std::map<std::string, RoutePtr> routes_;
   std::atomic<bool> stopped_{false};
+  std::mutex live_mu_;
+  std::map<uint64_t, std::function<void()>> live_;
+  uint64_t live_next_ = 0;
 };
+
+Session::~Session() {
+  server_->untrack(live_id_);
+}
+
+void Session::start() {
+  live_id_ = server_->track([w = weak_from_this()] {
+    if (auto s = w.lock()) s->close();
+  });
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+}
+
+WsSession::~WsSession() {
+  server_->untrack(live_id_);
+}
+
+void WsSession::run(bhttp::request<bhttp::string_body> req, std::unique_ptr<Request> upgrade) {
+  live_id_ = server_->track([w = weak_from_this()] {
+    if (auto s = w.lock()) s->close();
+  });
+  handshake(std::move(req), std::move(upgrade));
+}
 
 void Session::read() {
   parser_.emplace();
@@ -379,7 +454,7 @@ void Session::on_read(beast::error_code ec) {
   if (ws::is_upgrade(msg)) {
     RoutePtr r = server_->find(req->path);
     if (r != nullptr && r->ws) {
-      auto wss = std::make_shared<WsSession>(std::move(stream_), r);
+      auto wss = std::make_shared<WsSession>(std::move(stream_), r, server_);
       wss->run(std::move(msg), std::move(req));
       return;
     }

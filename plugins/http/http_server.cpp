@@ -170,8 +170,8 @@ public:
   }
 
   ~HttpServerInput() override {
-    close();
-    // Anything never acknowledged (a hard stop) is answered now: the client can retry.
+    // Anything never acknowledged (a hard stop) is answered first, while the server still
+    // sends responses: the client can retry.
     std::unordered_map<uint64_t, std::vector<PendingPtr>> left;
     {
       std::lock_guard lock(mu_);
@@ -180,6 +180,7 @@ public:
     for (auto& [token, list] : left)
       for (auto& p : list)
         fail(*p, 503, "shutting down");
+    close();
   }
 
   plugctl_status read(sdk::ReadResult& out) override {
@@ -259,12 +260,13 @@ public:
     {
       std::lock_guard lock(mu_);
       if (closed_) return;
-      closed_ = true;
+      closed_ = true; // from now on new requests get 503 at once
     }
     cv_.notify_all();
     cv_sweep_.notify_all();
-    api_->server_close(server_); // no handler runs after this
     if (sweeper_.joinable()) sweeper_.join();
+    // Answer what was never read while the server still sends responses, then remove the routes
+    // (and stop our own listener).
     std::deque<PendingPtr> queued;
     {
       std::lock_guard lock(mu_);
@@ -272,6 +274,7 @@ public:
     }
     for (auto& p : queued)
       fail(*p, 503, "shutting down");
+    api_->server_close(server_); // no handler runs after this
   }
 
 private:
