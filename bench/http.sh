@@ -27,8 +27,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+free_port() { # a port nothing answers on, from the ephemeral range's neighbourhood
+  local p
+  while :; do
+    p=$(( 20000 + RANDOM % 20000 ))
+    (echo > "/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
 }
 wait_http() { # url status
   for _ in $(seq 1 200); do

@@ -284,3 +284,85 @@ TEST(HttpClient, BadConfigNamesTheField) {
 
 } // namespace
 } // namespace plugctl::test::http
+
+namespace plugctl::test::http {
+namespace {
+
+// `openssl s_server -www` on 127.0.0.1 with a self-signed certificate for 127.0.0.1: a real TLS
+// server that answers GET with an HTML status page.
+class TlsServer {
+public:
+  explicit TlsServer(TempDir& dir) : cert_(dir.file("cert.pem")), key_(dir.file("key.pem")) {
+    std::string gen = "openssl req -x509 -newkey rsa:2048 -nodes -keyout " + key_ + " -out " +
+                      cert_ +
+                      " -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+                      ">/dev/null 2>&1";
+    if (std::system(gen.c_str()) != 0)
+      throw std::runtime_error("openssl could not make a certificate (is openssl installed?)");
+    port_ = free_port();
+    std::string accept = "127.0.0.1:" + std::to_string(port_);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      int null = ::open("/dev/null", O_RDWR);
+      ::dup2(null, 0);
+      ::dup2(null, 1);
+      ::dup2(null, 2);
+      ::execlp("openssl", "openssl", "s_server", "-accept", accept.c_str(), "-cert", cert_.c_str(),
+               "-key", key_.c_str(), "-www", "-quiet", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    for (int i = 0; i < 200; ++i) { // until it accepts connections
+      int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      a.sin_port = htons(uint16_t(port_));
+      bool up = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+      ::close(fd);
+      if (up) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    throw std::runtime_error("openssl s_server did not start");
+  }
+  ~TlsServer() {
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_) + "/"; }
+  const std::string& cert() const { return cert_; }
+
+private:
+  std::string cert_, key_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+TEST(HttpClient, TlsVerifiesAgainstRootCasOrSkipsVerification) {
+  TempDir dir;
+  TlsServer tls(dir);
+  auto run = [&](const std::string& tls_cfg) {
+    reset_channel("hc_tls_out");
+    auto r =
+        run_feed("hc_tls", {""},
+                 "pipeline:\n  processors:\n    - http_client:\n        url: " + q(tls.url()) +
+                     "\n        verb: GET\n        retries: 0\n" + tls_cfg + capture("hc_tls_out"));
+    EXPECT_EQ(r.exit_code, 0);
+    auto& ch = channel("hc_tls_out");
+    EXPECT_EQ(ch.received.size(), 1u);
+    return std::make_pair(ch.received.empty() ? "" : ch.received[0],
+                          ch.received_errors.empty() ? "" : ch.received_errors[0]);
+  };
+  auto [body, err] = run(
+      "        tls:\n          enabled: true\n          root_cas_file: " + q(tls.cert()) + "\n");
+  EXPECT_EQ(err, "");
+  EXPECT_NE(body.find("<HTML>"), std::string::npos) << body;
+  std::tie(body, err) =
+      run("        tls:\n          enabled: true\n          skip_cert_verify: true\n");
+  EXPECT_EQ(err, "");
+  EXPECT_NE(body.find("<HTML>"), std::string::npos) << body;
+  std::tie(body, err) = run(""); // the system's CAs do not know this certificate
+  EXPECT_NE(err.find("certificate"), std::string::npos) << err;
+}
+
+} // namespace
+} // namespace plugctl::test::http
