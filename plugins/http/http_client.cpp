@@ -161,12 +161,18 @@ public:
       sdk::Results results;
       sdk::Completion done;
       Pending(size_t n, sdk::Results r, sdk::Completion d) : left(n), results(r), done(d) {}
+      // Results are set for every message once one failed: an unset result takes the write's
+      // headline status (ERROR), which would fail the messages that were delivered.
       void one(size_t i, bool ok, const std::string& err) {
-        if (!ok) {
-          results.set(i, PLUGCTL_ERROR, err);
+        {
           std::lock_guard lock(mu);
-          if (first_error.empty()) first_error = err;
-          failed = true;
+          if (ok) {
+            results.set(i, PLUGCTL_OK);
+          } else {
+            results.set(i, PLUGCTL_ERROR, err);
+            if (first_error.empty()) first_error = err;
+            failed = true;
+          }
         }
         if (left.fetch_sub(1) == 1) {
           if (failed)
