@@ -324,7 +324,8 @@ public:
     for (auto& t : threads_)
       on_io_thread = on_io_thread || t.get_id() == std::this_thread::get_id();
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    while (!on_io_thread && !ioc_.stopped() && std::chrono::steady_clock::now() < until)
+    while (!threads_.empty() && !on_io_thread && !ioc_.stopped() &&
+           std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     ioc_.stop();
     for (auto& t : threads_) {
@@ -422,9 +423,33 @@ void Session::read() {
   parser_.emplace();
   parser_->body_limit(kMaxBody);
   stream_.expires_after(kIdleTimeout);
-  bhttp::async_read(
-      stream_, buf_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+  // The header first: a client that sent `Expect: 100-continue` (curl does for large bodies)
+  // waits for the interim response before it sends the body.
+  bhttp::async_read_header(
+      stream_, buf_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+        if (ec) {
+          self->on_read(ec);
+          return;
+        }
+        auto body = [self] {
+          bhttp::async_read(self->stream_, self->buf_, *self->parser_,
+                            [self](beast::error_code ec2, size_t) { self->on_read(ec2); });
+        };
+        const auto& h = self->parser_->get();
+        if (!self->parser_->is_done() && beast::iequals(h[bhttp::field::expect], "100-continue")) {
+          static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+          net::async_write(self->stream_, net::buffer(kContinue),
+                           [self, body](beast::error_code ec2, size_t) {
+                             if (ec2) {
+                               self->on_read(ec2);
+                               return;
+                             }
+                             body();
+                           });
+          return;
+        }
+        body();
+      });
 }
 
 void Session::on_read(beast::error_code ec) {

@@ -226,6 +226,36 @@ TEST(HttpServer, WebsocketMessagesFlowAndGetSyncResponses) {
   EXPECT_EQ(p.stop().exit_code, 0);
 }
 
+TEST(HttpServer, AnswersExpectContinueBeforeTheBody) {
+  int port = free_port();
+  reset_channel("hs_continue");
+  Pipeline p("input:\n  http_server:\n    address: 127.0.0.1:" + std::to_string(port) +
+             "\noutput:\n  test_capture:\n    channel: hs_continue\n");
+  wait_up(port);
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(uint16_t(port));
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ASSERT_TRUE(send_all(fd, "POST /post HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                           "Expect: 100-continue\r\n\r\n"));
+  std::string buf;
+  HttpMessage interim;
+  ASSERT_TRUE(read_message(fd, buf, interim, true, true)) << "no interim response";
+  EXPECT_EQ(interim.status, 100);
+  ASSERT_TRUE(send_all(fd, "hello"));
+  HttpMessage final_response;
+  ASSERT_TRUE(read_message(fd, buf, final_response, true));
+  EXPECT_EQ(final_response.status, 200);
+  ::close(fd);
+  p.stop();
+  std::lock_guard lock(channel("hs_continue").mu);
+  EXPECT_EQ(channel("hs_continue").received, std::vector<std::string>{"hello"});
+}
+
 TEST(HttpServer, AddressInUseIsAClearError) {
   TestServer taken;
   auto cfg = parse_config("input:\n  http_server:\n    address: 127.0.0.1:" +
