@@ -76,9 +76,9 @@ run_wrk() {
     END { printf "%.0f %.2f %d\n", rps, p, err }' "$WORK/wrk.out"
 }
 
-report() { # name rps p99 errors rss baseline_rps baseline_name
+report() { # name rps p99 errors rss baseline_rps baseline_name ("-": not measured)
   awk -v n="$1" -v r="$2" -v p="$3" -v e="$4" -v m="$5" -v b="$6" -v bn="$7" 'BEGIN {
-    printf "%-44s %9.0f req/s  p99 %7.2f ms  non-2xx %d  peak RSS %6s MiB  %5.1f%% of %s\n",
+    printf "%-44s %9.0f req/s  p99 %7s ms  non-2xx %3s  peak RSS %6s MiB  %5.1f%% of %s\n",
       n, r, p, e, m, 100 * r / b, bn }'
 }
 
@@ -164,4 +164,4 @@ client_rss=$(awk '{ printf "%.1f", $1 / 1024 }' "$WORK/client.time")
 client_rps=$(awk -v n="$MESSAGES" -v a="$start" -v b="$end" 'BEGIN { printf "%.0f", n / (b - a) }')
 stop_plugctl "$TARGET"
 report "wrk -> http_server (baseline)" "$base_rps" "$base_p99" "$base_err" "-" "$base_rps" "wrk"
-report "http_client ($MESSAGES msgs, max_in_flight 64)" "$client_rps" "0" "0" "$client_rss" "$base_rps" "wrk"
+report "http_client ($MESSAGES msgs, max_in_flight 64)" "$client_rps" "-" "-" "$client_rss" "$base_rps" "wrk"
