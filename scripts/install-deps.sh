@@ -15,6 +15,8 @@ PACKAGES=(
   chromium python3-jsonschema python3-yaml
   # packaging and its tests
   rpm file dpkg-dev man-db bsdextrautils systemd
+  # the HTTP plugin's benchmark and TLS tests
+  wrk openssl
 )
 
 missing=()

@@ -4,6 +4,7 @@
 #include "bloblang/registry.hpp"
 #include "config/config.hpp"
 #include "docgen.hpp"
+#include "http/service.hpp"
 #include "loader/loader.hpp"
 #include "pipeline/engine.hpp"
 #include "telemetry/logging.hpp"
@@ -332,6 +333,14 @@ int cmd_run(const Globals& g, const std::string& path, bool chilled) {
     }
   }
   setup_logging(r.config->logger);
+  // Before the engine: components may add routes to the service's HTTP server while created.
+  std::unique_ptr<Service> service;
+  try {
+    service = std::make_unique<Service>(*r.config);
+  } catch (const std::exception& e) {
+    core_logger()->error("cannot start the service: {}", e.what());
+    return 1;
+  }
   std::unique_ptr<Engine> engine;
   try {
     engine = std::make_unique<Engine>(*r.config, reg);
@@ -363,6 +372,10 @@ int cmd_run(const Globals& g, const std::string& path, bool chilled) {
   bool timed_out = engine->timed_out();
   pthread_kill(signals.native_handle(), SIGUSR2);
   signals.join();
+  if (!timed_out) {
+    engine.reset();
+    service.reset(); // stops the HTTP server; the `log` exporter prints its metrics here
+  }
   spdlog::shutdown();
   std::fflush(stdout);
   if (timed_out) std::_Exit(rc); // threads may still be inside plugin calls

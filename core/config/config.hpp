@@ -55,6 +55,22 @@ struct LoggerConfig {
   std::map<std::string, std::string> static_fields{{"@service", "plugctl"}};
 };
 
+// The service's own HTTP server (`http`): /ping, /ready, /version, /metrics, /stats, and the
+// routes of components that share it (an http_server input with an empty address).
+struct HttpConfig {
+  bool enabled = true;
+  std::string address = "127.0.0.1:4195";
+  std::string root_path = "/plugctl"; // every endpoint is also served under this prefix
+};
+
+// `metrics`: which exporter (one key of the section) and its options.
+struct MetricsConfig {
+  std::string exporter = "prometheus"; // prometheus | json_api | none | log | statsd
+  std::string statsd_address = "127.0.0.1:8125";
+  std::chrono::nanoseconds statsd_flush_period = std::chrono::milliseconds(100);
+  std::string statsd_tag_format = "none"; // none | datadog | influxdb
+};
+
 struct Config {
   std::string file; // path it was read from, or a name like "<stdin-default>"
   ComponentConfig input;
@@ -64,6 +80,8 @@ struct Config {
   std::map<std::string, ComponentConfig> input_resources, processor_resources, output_resources,
       cache_resources; // by label
   LoggerConfig logger;
+  HttpConfig http;
+  MetricsConfig metrics;
   std::chrono::nanoseconds shutdown_timeout = std::chrono::seconds(20);
 };
 
