@@ -55,7 +55,10 @@ json::object object_schema(const FieldSpec& f) {
       if (c.kind == FieldKind::Map) {
         return json::object{{"type", "object"}, {"additionalProperties", element_schema(c)}};
       }
-      return element_schema(c);
+      json::object e = element_schema(c);
+      // `tls:` with nothing after it is the same as leaving the object out.
+      if (c.type == FieldType::Object) e["type"] = json::array{"object", "null"};
+      return e;
     }();
     if (!c.description.empty()) s["description"] = c.description;
     if (c.default_value) s["default"] = *c.default_value;
@@ -164,6 +167,18 @@ json::object resources(ComponentKind kind) {
                                           json::object{{"required", json::array{"label"}}}}}}}};
 }
 
+json::object nullable(json::object s) {
+  s["type"] = json::array{"object", "null"};
+  return s;
+}
+
+// One exporter at most (lint: "choose one exporter").
+json::object metrics_schema() {
+  json::object s = nullable(object_schema(core::metrics_config_spec()));
+  s["maxProperties"] = 1;
+  return s;
+}
+
 } // namespace
 
 std::string json_schema(const core::Registry& reg) {
@@ -207,8 +222,8 @@ std::string json_schema(const core::Registry& reg) {
       {"cache_resources", resources(ComponentKind::Cache)},
       {"logger", std::move(logger)},
       {"shutdown_timeout", json::object{{"type", "string"}, {"pattern", kDurationPattern}}},
-      {"http", json::object{{"type", json::array{"object", "null"}}}},
-      {"metrics", json::object{{"type", json::array{"object", "null"}}}},
+      {"http", nullable(object_schema(core::http_config_spec()))},
+      {"metrics", metrics_schema()},
       {"tracer", json::object{{"type", json::array{"object", "null"}}}},
       {"tests", json::object{{"type", json::array{"array", "null"}}}},
   };
@@ -240,7 +255,9 @@ std::string cue_element(const FieldSpec& f, int indent);
 
 // Labels are always quoted: a quoted label is never a keyword (`try`, `for`, `if`, `let`...)
 // nor a hidden (`_x`) or definition (`#x`) label.
-std::string cue_label(const std::string& name) { return cue_string(name); }
+std::string cue_label(const std::string& name) {
+  return cue_string(name);
+}
 
 std::string cue_value(const FieldSpec& f, int indent) {
   if (f.kind == FieldKind::List) return "[...(" + cue_element(f, indent) + ")]";
@@ -252,6 +269,7 @@ std::string cue_object(const FieldSpec& f, int indent) {
   std::string out = "{\n";
   for (const auto& c : f.children) {
     std::string v = cue_value(c, indent + 1);
+    if (is_scalar_object(c)) v = "null | " + v;
     if (c.default_value && c.kind == FieldKind::Scalar && !c.default_value->is_object() &&
         !c.default_value->is_array() && c.type != FieldType::Object)
       v = "*" + json::serialize(*c.default_value) + " | " + v;
@@ -329,7 +347,10 @@ std::string cue_schema(const core::Registry& reg) {
          "  cache_resources?: [...(#Cache & {label!: string})]\n"
          "  logger?: " +
          cue_object(core::logger_config_spec(), 1) +
-         "\n  shutdown_timeout?: string\n  http?: null | {...}\n  metrics?: null | {...}\n"
+         "\n  shutdown_timeout?: string\n  http?: null | " +
+         cue_object(core::http_config_spec(), 1) + "\n  metrics?: null | " +
+         cue_object(core::metrics_config_spec(), 1) +
+         "\n"
          "  tracer?: null | {...}\n  tests?: null | [...]\n}\n\n";
   out += cue_union(reg, ComponentKind::Input, "#Input") + "\n";
   out += cue_union(reg, ComponentKind::Output, "#Output") + "\n";

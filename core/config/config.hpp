@@ -120,6 +120,9 @@ std::string component_yaml(const Registry& reg, const ComponentEntry& entry, Yam
 
 // The `logger` section's fields as a spec (lint checks it like a component; the schema uses it).
 const FieldSpec& logger_config_spec();
+// The `http` and `metrics` sections (the service's HTTP server and the metrics exporter).
+const FieldSpec& http_config_spec();
+const FieldSpec& metrics_config_spec();
 
 // Closest candidate for "did you mean" (Levenshtein distance <= max(2, len/3)), or empty.
 std::string closest_name(std::string_view wrong, const std::vector<std::string>& candidates);
