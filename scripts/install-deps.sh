@@ -11,6 +11,7 @@ PACKAGES=(
   libxxhash-dev zlib1g-dev libzstd-dev liblz4-dev libsnappy-dev tzdata
   libgoogle-perftools-dev
   libgtest-dev libgmock-dev libbenchmark-dev abigail-tools
+  postgresql postgresql-client
 )
 
 missing=()

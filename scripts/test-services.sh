@@ -7,3 +7,4 @@ case "${1:-}" in
   stop) ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac
+"$(dirname "$0")/../tests/services/postgres.sh" "$1"
