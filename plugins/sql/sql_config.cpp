@@ -107,6 +107,12 @@ std::vector<std::string> expand_files(const std::vector<std::string>& patterns) 
   return out;
 }
 
+// A duration whose default is "" (no limit): 0 when absent or empty.
+std::chrono::nanoseconds optional_duration(const sdk::Config& cfg, const char* name) {
+  if (!cfg.has(name) || cfg.json(name) == "\"\"") return std::chrono::nanoseconds(0);
+  return cfg.duration(name);
+}
+
 ConnectionConfig parse_connection(const sdk::Config& cfg) {
   ConnectionConfig c;
   c.driver = cfg.string(field::kDriver);
@@ -115,8 +121,8 @@ ConnectionConfig parse_connection(const sdk::Config& cfg) {
   if (cfg.has(field::kConnMaxIdle)) c.max_idle = cfg.integer(field::kConnMaxIdle);
   if (c.max_open < 0) throw sdk::ConfigError("field /conn_max_open: must not be negative");
   if (c.max_idle < 0) throw sdk::ConfigError("field /conn_max_idle: must not be negative");
-  if (cfg.has(field::kConnMaxLifeTime)) c.max_life_time = cfg.duration(field::kConnMaxLifeTime);
-  if (cfg.has(field::kConnMaxIdleTime)) c.max_idle_time = cfg.duration(field::kConnMaxIdleTime);
+  c.max_life_time = optional_duration(cfg, field::kConnMaxLifeTime);
+  c.max_idle_time = optional_duration(cfg, field::kConnMaxIdleTime);
   c.init_statement = cfg.optional_string(field::kInitStatement).value_or("");
   c.init_files = expand_files(cfg.strings(field::kInitFiles));
   check_dsn(c);

@@ -41,7 +41,8 @@ public:
       load_types(**lease);
     } catch (const DbError& e) {
       if (lease && e.connection_lost()) lease->broken();
-      throw sdk::Error("sql_insert into " + cfg_.table + ": " + field_error(e));
+      throw sdk::Error("sql_insert into " + cfg_.table + ": " +
+                       (e.connection_lost() ? std::string(e.what()) : field_error(e)));
     }
     std::vector<ColumnType> types;
     {

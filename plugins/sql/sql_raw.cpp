@@ -143,7 +143,7 @@ public:
     try {
       lease.emplace(pool_.acquire());
     } catch (const DbError& e) {
-      throw sdk::Error("sql_raw: " + field_error(e));
+      throw sdk::Error("sql_raw: " + std::string(e.what()));
     }
     Connection& conn = **lease;
     BoundParams bp;

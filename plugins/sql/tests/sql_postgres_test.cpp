@@ -66,6 +66,10 @@ constexpr const char* kMixedArgs =
     "root = [ this.id, this.name, this.score, this.n, this.flag, this.created, this.doc, "
     "this.raw, this.note, this.amount ]";
 
+// Runs that never end by themselves are stopped by SIGINT; they should not wait 20 s for the
+// message that cannot be written.
+constexpr const char* kQuickStop = "shutdown_timeout: 1s\n";
+
 class SqlPostgres : public SqlTest {
 protected:
   void create_mixed_table() {
@@ -302,38 +306,41 @@ TEST_F(SqlPostgres, UnreachableServerAndMissingTableAreRetriedWithErrorsNamingTh
   auto down = run("input:\n  generate:\n    count: 1\n    mapping: root = {}\noutput:\n"
                   "  sql_insert:\n    driver: postgres\n"
                   "    dsn: \"postgres://postgres:hunter2@127.0.0.1:1/db?connect_timeout=2\"\n"
-                  "    table: t\n    columns: [ a ]\n    args_mapping: root = [ 1 ]\n",
+                  "    table: t\n    columns: [ a ]\n    args_mapping: root = [ 1 ]\n" +
+                      std::string(kQuickStop),
                   "timeout -s INT 3");
   EXPECT_NE(down.err.find("field /dsn: cannot connect to postgres://postgres:***@127.0.0.1:1/db"),
             std::string::npos)
       << down.err;
   EXPECT_EQ(down.err.find("hunter2"), std::string::npos) << "the password was logged";
 
+  // Log lines are logfmt: the quotes around names come escaped.
   auto missing = run("input:\n  generate:\n    count: 1\n    mapping: root = {}\noutput:\n"
                      "  sql_insert:\n" +
                          conn() + "    table: " + table_ +
-                         "_nope\n    columns: [ a ]\n    args_mapping: root = [ 1 ]\n",
+                         "_nope\n    columns: [ a ]\n    args_mapping: root = [ 1 ]\n" + kQuickStop,
                      "timeout -s INT 3");
-  EXPECT_NE(missing.err.find("field /table: relation \"" + table_ +
-                             "_nope\" does not exist (SQLSTATE 42P01)"),
+  EXPECT_NE(missing.err.find("field /table: relation \\\"" + table_ +
+                             "_nope\\\" does not exist (SQLSTATE 42P01)"),
             std::string::npos)
       << missing.err;
 
   sql("CREATE TABLE " + table_ + " (a int)");
-  auto column = run("input:\n  generate:\n    count: 1\n    mapping: root = {}\noutput:\n"
-                    "  sql_insert:\n" +
-                        conn() + "    table: " + table_ +
-                        "\n    columns: [ a, nope ]\n    args_mapping: root = [ 1, 2 ]\n",
-                    "timeout -s INT 3");
-  EXPECT_NE(column.err.find("field /columns: column \"nope\" of relation \"" + table_ +
-                            "\" does not exist (SQLSTATE 42703)"),
+  auto column =
+      run("input:\n  generate:\n    count: 1\n    mapping: root = {}\noutput:\n"
+          "  sql_insert:\n" +
+              conn() + "    table: " + table_ +
+              "\n    columns: [ a, nope ]\n    args_mapping: root = [ 1, 2 ]\n" + kQuickStop,
+          "timeout -s INT 3");
+  EXPECT_NE(column.err.find("field /columns: column \\\"nope\\\" of relation \\\"" + table_ +
+                            "\\\" does not exist (SQLSTATE 42703)"),
             std::string::npos)
       << column.err;
 
   auto select = run("input:\n  sql_select:\n" + conn() + "    table: " + table_ +
-                        "_nope\n    columns: [ '*' ]\noutput:\n  drop: {}\n",
+                        "_nope\n    columns: [ '*' ]\noutput:\n  drop: {}\n" + kQuickStop,
                     "timeout -s INT 3");
-  EXPECT_NE(select.err.find("field /table: relation \"" + table_ + "_nope\" does not exist"),
+  EXPECT_NE(select.err.find("field /table: relation \\\"" + table_ + "_nope\\\" does not exist"),
             std::string::npos)
       << select.err;
 }
