@@ -439,9 +439,12 @@ plugctl_status mapping_eval(const plugctl_mapping* m, const plugctl_batch* b, si
                                : "the mapping assigned no root";
       return PLUGCTL_NOT_FOUND;
     }
-    std::string text;
-    bloblang::append_json_text(text, std::move(r.value).to_json());
-    out->data = std::move(text);
+    // JSON values are written in place; only bytes and timestamps need converting first.
+    out->data.clear();
+    if (r.value.is_json())
+      bloblang::append_json_text(out->data, r.value.json());
+    else
+      bloblang::append_json_text(out->data, std::move(r.value).to_json());
     return PLUGCTL_OK;
   } catch (const std::exception& e) {
     if (error_text != nullptr) error_text->data = e.what();

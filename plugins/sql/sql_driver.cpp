@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <climits>
 #include <libpq-fe.h>
+#include <set>
 #include <thread>
 
 namespace plugctl::sql {
@@ -78,6 +79,22 @@ public:
   int64_t exec(const std::string& sql, const BoundParams& p, RowSink* sink) override {
     Result r(PQexecParams(conn_, sql.c_str(), static_cast<int>(p.size()), nullptr, p.values.data(),
                           p.lengths.data(), p.formats.data(), 0));
+    return finish(r.get(), sink);
+  }
+
+  int64_t exec_prepared(const std::string& name, const std::string& sql, const BoundParams& p,
+                        RowSink* sink) override {
+    // Few statements are prepared per connection (batches mostly have one size); the rest run
+    // unnamed, so odd sizes from a batching period do not pile up on the server.
+    constexpr size_t kMaxPrepared = 16;
+    if (prepared_.count(name) == 0 && prepared_.size() >= kMaxPrepared) return exec(sql, p, sink);
+    if (prepared_.count(name) == 0) {
+      Result prep(PQprepare(conn_, name.c_str(), sql.c_str(), static_cast<int>(p.size()), nullptr));
+      finish(prep.get(), nullptr);
+      prepared_.insert(name);
+    }
+    Result r(PQexecPrepared(conn_, name.c_str(), static_cast<int>(p.size()), p.values.data(),
+                            p.lengths.data(), p.formats.data(), 0));
     return finish(r.get(), sink);
   }
 
@@ -234,6 +251,7 @@ private:
   }
 
   PGconn* conn_ = nullptr;
+  std::set<std::string> prepared_;
   bool streaming_ = false;
   bool columns_sent_ = false;
   std::vector<Column> cols_;

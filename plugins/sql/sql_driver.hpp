@@ -90,6 +90,10 @@ public:
   // (may be null). Returns the number of rows affected or returned. Throws DbError.
   virtual int64_t exec(const std::string& sql, const BoundParams& params,
                        RowSink* sink = nullptr) = 0;
+  // As exec, through a statement prepared once per connection under `name` (the server parses
+  // and plans it once; later runs cost one round trip). `sql` must always be the same for a name.
+  virtual int64_t exec_prepared(const std::string& name, const std::string& sql,
+                                const BoundParams& params, RowSink* sink = nullptr) = 0;
   // Runs one or more statements without parameters (init files, BEGIN/COMMIT). Throws DbError.
   virtual void exec_script(const std::string& sql) = 0;
   // The types of the parameters of `sql` as the server infers them. Throws DbError.

@@ -208,9 +208,10 @@ private:
         for (size_t r = start; r < start + k; ++r)
           for (size_t c = 0; c < ncols; ++c)
             bp.add(flat[r * ncols + c], types[c]);
+        // Batches mostly have the same size: one prepared statement per row count.
         std::string sql = head_ + values_list(k);
         if (!cfg_.suffix.empty()) sql += " " + cfg_.suffix;
-        conn.exec(sql, bp);
+        conn.exec_prepared("plugctl_insert_" + std::to_string(k), sql, bp);
       }
       if (tx) conn.exec_script("COMMIT");
     } catch (...) {
