@@ -197,6 +197,9 @@ TEST_F(SqlPostgres, SqlInjectionAttemptsArriveAsData) {
 }
 
 TEST_F(SqlPostgres, ServerStoppedMidInsertAndRestartedEveryRowExactlyOnce) {
+  // A server of its own: stopping the shared one would fail the tests running beside this one.
+  PrivateServer server;
+  dsn_ = server.dsn();
   sql("CREATE TABLE " + table_ + " (id bigint PRIMARY KEY, v text)");
   const int n = 150000;
   std::string in = dir_.file("in.jsonl");
@@ -224,10 +227,10 @@ TEST_F(SqlPostgres, ServerStoppedMidInsertAndRestartedEveryRowExactlyOnce) {
   }
   bool stopped_mid_run = false;
   if (!finished && seen < n) {
-    service("pause");
+    server.pause();
     stopped_mid_run = true;
     std::this_thread::sleep_for(3s);
-    service("resume");
+    server.resume();
   }
   runner.join();
   EXPECT_TRUE(stopped_mid_run) << "the insert run finished before the server could be stopped";

@@ -58,11 +58,41 @@ inline std::string psql(const std::string& dsn, const std::string& sql) {
   return r;
 }
 
-// tests/services/postgres.sh pause|resume: stops the server keeping its data, starts it again.
-inline void service(const std::string& verb) {
-  std::string cmd = source_dir() + "/tests/services/postgres.sh " + verb;
+// tests/services/postgres.sh VERB for the server whose state lives in `state_dir`: start, stop,
+// pause (stops the server keeping its data), resume (starts it again on the same port).
+inline void service(const std::string& state_dir, const std::string& verb) {
+  std::string cmd = "PLUGCTL_SERVICES_DIR=" + shell_quote(state_dir) + " " + source_dir() +
+                    "/tests/services/postgres.sh " + verb + " >/dev/null 2>&1";
   if (std::system(cmd.c_str()) != 0) throw std::runtime_error("postgres.sh " + verb + " failed");
 }
+
+// A PostgreSQL server of its own, for a test that stops it (the shared one serves the tests
+// running beside it). Started on construction, removed on destruction.
+class PrivateServer {
+public:
+  PrivateServer() {
+    service(state_.path().string(), "start");
+    std::ifstream in(state_.file("postgres.env"));
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("POSTGRES_DSN=", 0) == 0) dsn_ = line.substr(13);
+    if (dsn_.empty()) throw std::runtime_error("the private PostgreSQL server wrote no DSN");
+  }
+  ~PrivateServer() {
+    try {
+      service(state_.path().string(), "stop");
+    } catch (...) {}
+  }
+  PrivateServer(const PrivateServer&) = delete;
+  PrivateServer& operator=(const PrivateServer&) = delete;
+  const std::string& dsn() const { return dsn_; }
+  void pause() { service(state_.path().string(), "pause"); }
+  void resume() { service(state_.path().string(), "resume"); }
+
+private:
+  TempDir state_;
+  std::string dsn_;
+};
 
 // A fixture that fails clearly when the server is missing and gives each test its own table
 // name.
