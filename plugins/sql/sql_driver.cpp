@@ -114,13 +114,17 @@ public:
     return out;
   }
 
-  int64_t copy_in(const std::string& copy_sql, std::string_view rows) override {
+  int64_t copy_in(const std::string& copy_sql,
+                  const std::vector<std::string_view>& parts) override {
     Result start(PQexec(conn_, copy_sql.c_str()));
     if (PQresultStatus(start.get()) != PGRES_COPY_IN) finish(start.get(), nullptr);
     constexpr size_t kChunk = size_t{1} << 20;
-    for (size_t off = 0; off < rows.size(); off += kChunk) {
-      size_t n = std::min(kChunk, rows.size() - off);
-      if (PQputCopyData(conn_, rows.data() + off, static_cast<int>(n)) != 1) break;
+    bool sent = true;
+    for (std::string_view rows : parts) {
+      for (size_t off = 0; sent && off < rows.size(); off += kChunk) {
+        size_t n = std::min(kChunk, rows.size() - off);
+        sent = PQputCopyData(conn_, rows.data() + off, static_cast<int>(n)) == 1;
+      }
     }
     PQputCopyEnd(conn_, nullptr);
     int64_t count = 0;

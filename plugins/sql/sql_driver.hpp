@@ -98,8 +98,10 @@ public:
   virtual void exec_script(const std::string& sql) = 0;
   // The types of the parameters of `sql` as the server infers them. Throws DbError.
   virtual std::vector<ColumnType> describe_params(const std::string& sql, size_t n) = 0;
-  // COPY <table> (<columns>) FROM STDIN: `rows` is the data in COPY text format. Throws.
-  virtual int64_t copy_in(const std::string& copy_sql, std::string_view rows) = 0;
+  // COPY <table> (<columns>) FROM STDIN: `parts`, one after another, are the data in COPY
+  // text format (whole rows each). Throws DbError.
+  virtual int64_t copy_in(const std::string& copy_sql,
+                          const std::vector<std::string_view>& parts) = 0;
   // Starts a statement whose rows are then read with fetch_rows, up to `max_rows` per call
   // (single-row mode: any statement, rows streamed as the server sends them). Throws DbError.
   virtual void start_stream(const std::string& sql, const BoundParams& params) = 0;

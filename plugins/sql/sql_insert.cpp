@@ -5,6 +5,8 @@
 // each with the server's SQLSTATE; any other failure fails the whole batch, to be retried.
 #include "sql_common.hpp"
 
+#include <condition_variable>
+#include <deque>
 #include <mutex>
 
 namespace plugctl::sql {
@@ -86,19 +88,32 @@ public:
     }
     if (rows.empty()) return PLUGCTL_ERROR;
 
-    Connection& conn = **lease;
     try {
       if (use_copy_) {
-        write_copy(conn, types, flat, rows.size());
+        const std::string& data = copy_text(types, flat, rows.size());
+        lease.reset(); // the leader of the group writes on a connection of its own
+        Grouped me{&data};
+        copy_grouped(me);
+        if (me.error) throw *me.error;
+        if (me.alone) {
+          lease.emplace(pool_.acquire());
+          (*lease)->copy_in(copy_, {data});
+        }
       } else {
-        write_insert(conn, types, flat, rows.size());
+        write_insert(**lease, types, flat, rows.size());
       }
     } catch (const DbError& e) {
       if (e.connection_lost()) {
-        lease->broken();
+        if (lease) lease->broken();
         throw sdk::Error("sql_insert into " + cfg_.table + ": " + e.what());
       }
       if (!e.row_error()) throw sdk::Error("sql_insert into " + cfg_.table + ": " + e.what());
+      try {
+        if (!lease) lease.emplace(pool_.acquire());
+      } catch (const DbError& e2) {
+        throw sdk::Error("sql_insert into " + cfg_.table + ": " + e2.what());
+      }
+      Connection& conn = **lease;
       // One row's data is at fault: find which, and write the others.
       std::vector<std::pair<size_t, std::string>> failed;
       try {
@@ -179,8 +194,9 @@ private:
     types_ = std::move(types);
   }
 
-  void write_copy(Connection& conn, const std::vector<ColumnType>& types,
-                  const std::vector<Param>& flat, size_t nrows) {
+  // The batch in COPY text format (in a per-thread buffer, valid until this thread's next call).
+  const std::string& copy_text(const std::vector<ColumnType>& types, const std::vector<Param>& flat,
+                               size_t nrows) {
     const size_t ncols = cfg_.columns.size();
     thread_local std::string data;
     thread_local std::string scratch;
@@ -192,7 +208,72 @@ private:
       }
       data.push_back('\n');
     }
-    conn.copy_in(copy_, data);
+    return data;
+  }
+
+  // Group commit of COPY batches. Writes run concurrently (max_in_flight), and each COPY costs
+  // round trips and a statement on the server however small it is: a write queues its rows and
+  // the first writer that finds no COPY running writes everything queued in one COPY (one
+  // transaction), then every writer of that group returns with its outcome. A row error in a
+  // group of several sends each batch back to be written alone, so that a bad row fails only
+  // its own batch (which then isolates the row).
+  struct Grouped {
+    const std::string* data;
+    bool done = false;
+    bool alone = false;
+    std::optional<DbError> error;
+  };
+
+  void copy_grouped(Grouped& me) {
+    std::unique_lock lock(group_mu_);
+    group_queue_.push_back(&me);
+    while (!me.done) {
+      if (group_leader_) {
+        group_cv_.wait(lock);
+        continue;
+      }
+      group_leader_ = true;
+      std::vector<Grouped*> group(group_queue_.begin(), group_queue_.end());
+      group_queue_.clear();
+      lock.unlock();
+      run_group(group);
+      lock.lock();
+      for (Grouped* g : group)
+        g->done = true;
+      group_leader_ = false;
+      group_cv_.notify_all();
+    }
+  }
+
+  void run_group(const std::vector<Grouped*>& group) noexcept {
+    auto fail_all = [&](const DbError& e) {
+      for (Grouped* g : group)
+        g->error = e;
+    };
+    try {
+      auto lease = pool_.acquire();
+      std::vector<std::string_view> parts;
+      parts.reserve(group.size());
+      for (Grouped* g : group)
+        parts.emplace_back(*g->data);
+      try {
+        lease->copy_in(copy_, parts);
+      } catch (const DbError& e) {
+        if (e.connection_lost()) lease.broken();
+        if (e.row_error() && group.size() > 1) {
+          for (Grouped* g : group)
+            g->alone = true;
+        } else {
+          fail_all(e);
+        }
+      }
+    } catch (const DbError& e) {
+      fail_all(e);
+    } catch (const std::exception& e) {
+      fail_all(DbError(e.what(), "", false));
+    } catch (...) {
+      fail_all(DbError("unknown error", "", false));
+    }
   }
 
   void write_insert(Connection& conn, const std::vector<ColumnType>& types,
@@ -229,6 +310,10 @@ private:
   size_t rows_per_statement_ = 1;
   std::mutex types_mu_;
   std::vector<ColumnType> types_;
+  std::mutex group_mu_;
+  std::condition_variable group_cv_;
+  std::deque<Grouped*> group_queue_;
+  bool group_leader_ = false;
 };
 
 } // namespace

@@ -276,6 +276,28 @@ TEST_F(SqlPostgres, ConstraintViolationFailsOnlyItsRowWithTheSqlStateForFallback
   }
 }
 
+// Concurrent COPY batches are written together (group commit); a bad row in such a group must
+// still fail alone, every other row of every batch being written once.
+TEST_F(SqlPostgres, BadRowAmongConcurrentCopyBatchesFailsAlone) {
+  sql("CREATE TABLE " + table_ + " (id int PRIMARY KEY)");
+  std::string in = dir_.file("in.jsonl");
+  std::string data;
+  for (int i = 0; i < 5000; ++i)
+    data += "{\"id\":" + std::to_string(i == 3210 ? 77 : i) + "}\n"; // 77 twice
+  write_file(in, data);
+  std::string dead = dir_.file("dead.txt");
+  auto r =
+      run("input:\n  file:\n    paths: [ \"" + in +
+          "\" ]\noutput:\n  fallback:\n    - sql_insert:\n" + conn(8) + "        table: " + table_ +
+          "\n        columns: [ id ]\n        args_mapping: root = [ this.id ]\n"
+          "        max_in_flight: 8\n        batching:\n          count: 100\n"
+          "    - file:\n        path: \"" +
+          dead + "\"\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(count(), 4999);
+  EXPECT_EQ(read_file(dead), "{\"id\":77}\n");
+}
+
 TEST_F(SqlPostgres, WrongColumnCountFailsTheMessageNamingTheFields) {
   sql("CREATE TABLE " + table_ + " (id int, a text, b text)");
   std::string in = dir_.file("in.jsonl");
