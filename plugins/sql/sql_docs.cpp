@@ -13,8 +13,9 @@ Each batch (see `batching`) is written in one round trip: with no `prefix` or `s
 `COPY table (columns) FROM STDIN`, otherwise as one multi-row
 `INSERT INTO table (columns) VALUES ($1, $2), ($3, $4), ... suffix` (a batch larger than the
 protocol's 65,535 parameters is split into several statements inside one transaction). Either
-way a batch is written whole or not at all. `max_in_flight` batches are written at once, each on
-its own pooled connection.
+way a batch is written whole or not at all. `max_in_flight` batches are handled at once; COPY
+batches that arrive while a COPY runs are written together by the next one (group commit), each
+keeping its own outcome.
 
 ### Errors and delivery
 
