@@ -17,6 +17,8 @@ PACKAGES=(
   rpm file dpkg-dev man-db bsdextrautils systemd
   # the HTTP plugin's benchmark and TLS tests
   wrk openssl
+  # the SQL plugin's tests: a throw-away PostgreSQL server
+  postgresql postgresql-client
 )
 
 missing=()

@@ -5,8 +5,10 @@ cd "$(dirname "$0")/.."
 case "${1:-}" in
   start)
     tests/services/cue.sh start
+    tests/services/postgres.sh start
     ;;
   stop)
+    tests/services/postgres.sh stop || true
     tests/services/cue.sh stop
     ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;

@@ -233,14 +233,35 @@ private:
         bool full = (policy_.count > 0 && partial->batch->size() >= policy_.count) ||
                     (policy_.byte_size > 0 && partial_bytes >= policy_.byte_size);
         if (full) {
-          {
-            std::unique_lock lock(mu_);
-            cv_.wait(lock, [&] { return in_flight_ < out_.max_in_flight() || stopping_; });
-          }
+          wait_for_slot();
           partial_bytes = 0;
           dispatch(std::move(partial));
         }
       }
+    }
+  }
+
+  // Waits for a free in-flight slot. Failed batches waiting for their retry hold slots, and
+  // only this thread dispatches retries: it must run the due ones while it waits, or a
+  // destination that fails every in-flight batch at once would never be retried (deadlock).
+  void wait_for_slot() {
+    for (;;) {
+      std::unique_ptr<Job> retry;
+      {
+        std::unique_lock lock(mu_);
+        if (in_flight_ < out_.max_in_flight() || stopping_) return;
+        auto now = Clock::now();
+        if (!retries_.empty() && retries_.front()->not_before <= now) {
+          retry = std::move(retries_.front());
+          retries_.pop_front();
+        } else {
+          auto until = now + 100ms;
+          if (!retries_.empty()) until = std::min(until, retries_.front()->not_before);
+          cv_.wait_until(lock, until);
+          continue;
+        }
+      }
+      dispatch(std::move(retry));
     }
   }
 
@@ -303,16 +324,17 @@ private:
                 const plugctl_results& results) {
     const size_t n = job->batch->size();
     std::vector<size_t> failed;
+    std::vector<std::string> errors; // each failed message's own error (a plugin may set one)
     std::string first_error;
     if (headline != PLUGCTL_OK) {
       for (size_t i = 0; i < n; ++i) {
         int32_t st = results.status(i) >= 0 ? results.status(i) : headline;
         if (st == PLUGCTL_OK) continue;
         failed.push_back(i);
-        if (first_error.empty())
-          first_error = results.text(i) != nullptr && !results.text(i)->empty()
-                            ? *results.text(i)
-                            : (err.empty() ? std::string(status_name(st)) : err);
+        errors.push_back(results.text(i) != nullptr && !results.text(i)->empty()
+                             ? *results.text(i)
+                             : (err.empty() ? std::string(status_name(st)) : err));
+        if (first_error.empty()) first_error = errors.back();
       }
     }
     record_metrics(*job, headline, n - failed.size(), failed.size());
@@ -364,7 +386,7 @@ private:
       } else {
         out_.log().error("failed to write {} message(s) after {} attempt(s): {}", failed.size(),
                          job->attempt + 1, first_error);
-        resolve(retry->refs, false, first_error);
+        resolve_failed(retry->refs, errors);
       }
     }
     if (release_slot) {
@@ -396,6 +418,21 @@ private:
           r.req->outcomes.set_ok(r.index);
         else
           r.req->outcomes.fail(r.index, why);
+        if (++r.req->resolved == r.req->outcomes.size()) finished.push_back(r.req);
+      }
+    }
+    for (auto& req : finished)
+      req->done(std::move(req->outcomes));
+  }
+
+  // Messages that failed for good, each with its own error.
+  void resolve_failed(const std::vector<Ref>& refs, const std::vector<std::string>& why) {
+    std::vector<std::shared_ptr<Request>> finished;
+    {
+      std::lock_guard lock(mu_);
+      for (size_t k = 0; k < refs.size(); ++k) {
+        const auto& r = refs[k];
+        r.req->outcomes.fail(r.index, k < why.size() ? why[k] : why.back());
         if (++r.req->resolved == r.req->outcomes.size()) finished.push_back(r.req);
       }
     }

@@ -1,7 +1,8 @@
-// The ABI 1.0 host services table. Every function validates its handles against NULL and never
+// The ABI 1.1 host services table. Every function validates its handles against NULL and never
 // throws: an exception escaping here would cross into plugin code.
 #include "host/host.hpp"
 
+#include "bloblang/mapping.hpp"
 #include "host/interp.hpp"
 #include "http/server.hpp"
 #include "registry/spec.hpp"
@@ -412,6 +413,50 @@ void batch_meta_set(plugctl_batch* b, size_t start, const char* k, size_t kl, co
   } catch (...) {}
 }
 
+// --- Bloblang mappings (1.1) -------------------------------------------------------------------
+plugctl_status mapping_new(const plugctl_ctx*, const char* text, size_t len, plugctl_mapping** out,
+                           plugctl_buf* error_text) {
+  if (out == nullptr) return PLUGCTL_INVALID;
+  try {
+    auto m = std::make_unique<plugctl_mapping>();
+    m->impl = bloblang::Mapping::parse(sv(text, len));
+    *out = m.release();
+    return PLUGCTL_OK;
+  } catch (const std::exception& e) {
+    if (error_text != nullptr) error_text->data = e.what();
+    return PLUGCTL_INVALID;
+  }
+}
+void mapping_free(plugctl_mapping* m) {
+  delete m;
+}
+plugctl_status mapping_eval(const plugctl_mapping* m, const plugctl_batch* b, size_t index,
+                            plugctl_buf* out, plugctl_buf* error_text) {
+  if (m == nullptr || b == nullptr || out == nullptr || index >= batch_of(b)->size())
+    return PLUGCTL_INVALID;
+  try {
+    bloblang::ExecContext ctx(batch_of(b), index);
+    auto r = m->impl->run(ctx);
+    if (r.outcome != bloblang::Mapping::Outcome::Replaced) {
+      if (error_text != nullptr)
+        error_text->data = r.outcome == bloblang::Mapping::Outcome::Deleted
+                               ? "the mapping deleted the message"
+                               : "the mapping assigned no root";
+      return PLUGCTL_NOT_FOUND;
+    }
+    // JSON values are written in place; only bytes and timestamps need converting first.
+    out->data.clear();
+    if (r.value.is_json())
+      bloblang::append_json_text(out->data, r.value.json());
+    else
+      bloblang::append_json_text(out->data, std::move(r.value).to_json());
+    return PLUGCTL_OK;
+  } catch (const std::exception& e) {
+    if (error_text != nullptr) error_text->data = e.what();
+    return PLUGCTL_ERROR;
+  }
+}
+
 plugctl_host make_table() {
   plugctl_host h{};
   h.struct_size = sizeof(plugctl_host);
@@ -472,6 +517,9 @@ plugctl_host make_table() {
   h.metric_record = metric_record;
   h.get_api = get_api;
   h.batch_meta_set = batch_meta_set;
+  h.mapping_new = mapping_new;
+  h.mapping_free = mapping_free;
+  h.mapping_eval = mapping_eval;
   return h;
 }
 

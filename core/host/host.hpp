@@ -43,6 +43,13 @@ struct plugctl_buf {
   std::string data;
 };
 
+namespace plugctl::bloblang {
+class Mapping;
+}
+struct plugctl_mapping {
+  std::shared_ptr<const plugctl::bloblang::Mapping> impl;
+};
+
 struct plugctl_shared {
   std::shared_ptr<const void> owner;
 };
@@ -77,7 +84,7 @@ struct plugctl_results {
 
 namespace plugctl::core {
 
-// The process-wide services table (ABI 1.0).
+// The process-wide services table (ABI 1.1).
 const plugctl_host* host_table();
 // What plugins receive at entry.
 plugctl_host_info host_info();

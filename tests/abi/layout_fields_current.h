@@ -1,4 +1,12 @@
 /* The fields of every struct of the current ABI: the frozen 1.0 list, then what later minors
- * appended (none yet). X(struct, field). */
+ * appended. X(struct, field). */
 #include "layout_fields_v1_0.h"
-#define PLUGCTL_LAYOUT_FIELDS_CURRENT(X) PLUGCTL_LAYOUT_FIELDS_V1_0(X)
+
+/* 1.1: Bloblang mappings. */
+#define PLUGCTL_LAYOUT_FIELDS_V1_1(X)                                                              \
+  X(plugctl_host, mapping_new)                                                                     \
+  X(plugctl_host, mapping_free)                                                                    \
+  X(plugctl_host, mapping_eval)                                                                    \
+  /* end */
+
+#define PLUGCTL_LAYOUT_FIELDS_CURRENT(X) PLUGCTL_LAYOUT_FIELDS_V1_0(X) PLUGCTL_LAYOUT_FIELDS_V1_1(X)

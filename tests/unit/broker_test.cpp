@@ -40,6 +40,23 @@ std::map<std::string, int> counts(const std::vector<std::string>& v) {
   return m;
 }
 
+// Every in-flight batch failing at once must not stall a batching output: the retries that hold
+// the in-flight slots are dispatched by the thread that waits for a slot to form the next batch.
+TEST(Broker, BatchingOutputRetriesWhenEveryInFlightBatchFailed) {
+  reset_channel("bf_in");
+  reset_channel("bf_out");
+  channel("bf_in").payloads = numbers(200);
+  channel("bf_out").fail_writes = 3; // the first two batches fail together, then one retry
+  auto r = run_config(feed("bf_in", 100) +
+                          "output:\n  test_capture:\n    channel: bf_out\n    max_in_flight: 2\n"
+                          "    batching:\n      count: 10\n",
+                      registry());
+  EXPECT_EQ(r.exit_code, 0);
+  auto got = counts(channel("bf_out").received);
+  for (int i = 0; i < 200; ++i)
+    EXPECT_EQ(got[std::to_string(i)], 1) << i;
+}
+
 TEST(Broker, FanOutRetriesTheFailingOutputAloneAndAcksAfterBoth) {
   reset_channel("fo_in");
   reset_channel("fo_ok");

@@ -180,6 +180,49 @@ TEST(Host, InterpolationOfLiteralsAndItsErrors) {
   H().buf_free(out);
 }
 
+// ABI 1.1: a plugin runs a whole Bloblang mapping and reads the root as JSON.
+TEST(Host, MappingsRunOnAMessageAndReturnTheRootAsJson) {
+  auto eval = [](std::string_view mapping, std::string_view payload, plugctl_status& st) {
+    plugctl_mapping* m = nullptr;
+    plugctl_buf* out = H().buf_new();
+    std::string text;
+    st = H().mapping_new(nullptr, mapping.data(), mapping.size(), &m, out);
+    if (st == PLUGCTL_OK) {
+      plugctl_batch* b = H().batch_new(1);
+      plugctl_msg* msg = H().batch_push_copy(b, payload.data(), payload.size());
+      H().msg_meta_set(msg, "k", 1, "v1", 2);
+      st = H().mapping_eval(m, b, 0, out, out);
+      EXPECT_EQ(S(H().msg_payload(H().batch_get(b, 0))), payload) << "the message changed";
+      H().batch_free(b);
+      H().mapping_free(m);
+    }
+    text = S(H().buf_data(out));
+    H().buf_free(out);
+    return text;
+  };
+  plugctl_status st = PLUGCTL_OK;
+  EXPECT_EQ(eval(R"(root = [ this.id, this.name.uppercase(), @k, null, true, 1.5 ])",
+                 R"({"id":7,"name":"ann"})", st),
+            R"([7,"ANN","v1",null,true,1.5])");
+  EXPECT_EQ(st, PLUGCTL_OK);
+  // Bytes become base64 (as nested anywhere), timestamps RFC 3339.
+  EXPECT_EQ(
+      eval(
+          R"(root = [ content(), "2024-05-01T10:00:00+02:00".ts_parse("2006-01-02T15:04:05Z07:00") ])",
+          "hi", st),
+      R"(["aGk=","2024-05-01T10:00:00+02:00"])");
+  EXPECT_EQ(st, PLUGCTL_OK);
+  EXPECT_EQ(eval("root = this.a", R"({"a":{"b":[1,2]}})", st), R"({"b":[1,2]})");
+  EXPECT_EQ(eval("root = deleted()", "{}", st), "the mapping deleted the message");
+  EXPECT_EQ(st, PLUGCTL_NOT_FOUND);
+  EXPECT_EQ(eval("meta x = 1", "{}", st), "the mapping assigned no root");
+  EXPECT_EQ(st, PLUGCTL_NOT_FOUND);
+  EXPECT_NE(eval("root = this.a.number()", R"({"a":"x"})", st), "");
+  EXPECT_EQ(st, PLUGCTL_ERROR);
+  EXPECT_NE(eval("root = [", "{}", st).find("line 1"), std::string::npos);
+  EXPECT_EQ(st, PLUGCTL_INVALID);
+}
+
 TEST(Host, MetricsAreRecordedInTheRegistry) {
   plugctl_ctx ctx;
   ctx.label = "lbl";

@@ -1,5 +1,5 @@
 /*
- * plugctl C ABI, version 1.0
+ * plugctl C ABI, version 1.1 (1.1 appended the Bloblang mapping slots to plugctl_host)
  *
  * This header is the whole contract between the plugctl host and a plugin shared object. It is
  * plain C11, depends on nothing but <stddef.h> and <stdint.h>, and can be read top to bottom.
@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 #define PLUGCTL_ABI_MAJOR 1
-#define PLUGCTL_ABI_MINOR 0
+#define PLUGCTL_ABI_MINOR 1
 
 /* The one symbol a plugin exports. */
 #define PLUGCTL_ENTRY_SYMBOL "plugctl_plugin_entry_v1"
@@ -130,6 +130,7 @@ typedef struct plugctl_buf plugctl_buf;         /* a growable host buffer the pl
 typedef struct plugctl_results plugctl_results; /* per-message results of one write */
 typedef struct plugctl_interp plugctl_interp;   /* a compiled interpolated string */
 typedef struct plugctl_metric plugctl_metric;   /* a metric family */
+typedef struct plugctl_mapping plugctl_mapping; /* a compiled Bloblang mapping (ABI 1.1) */
 
 /* A borrowed view of bytes. Not NUL-terminated. */
 typedef struct plugctl_bytes {
@@ -308,6 +309,28 @@ typedef struct plugctl_host {
    * inputs whose messages share metadata (the file a line came from, a Kafka partition). */
   void (*batch_meta_set)(plugctl_batch* batch, size_t start, const char* key, size_t key_len,
                          const char* value, size_t value_len);
+
+  /* --- Bloblang mappings (ABI 1.1) --------------------------------------------------------- */
+  /* For config fields of type `bloblang` (an SQL output's args_mapping, a Kafka key mapping):
+   * the plugin runs a whole mapping against a message and reads the document it built. Check
+   * PLUGCTL_HAS_FIELD(host, plugctl_host, mapping_eval) and the negotiated minor >= 1 first.
+   *
+   * Compiles a mapping (`root = [ this.id, @kafka_key ]`). PLUGCTL_INVALID on a parse error,
+   * with the reason ("line 1 char 8: expected ...") written into `error_text` when not NULL.
+   * Free with mapping_free. Thread-safe. */
+  plugctl_status (*mapping_new)(const plugctl_ctx* ctx, const char* text, size_t len,
+                                plugctl_mapping** out, plugctl_buf* error_text);
+  void (*mapping_free)(plugctl_mapping* mapping);
+  /* Runs the mapping on message `index` of `batch`, as the `mapping` processor would (root
+   * starts as null; `this` is the message parsed as JSON; metadata reads the message's), and
+   * writes the resulting root into `out` as compact JSON text. Strings are JSON strings; bytes
+   * become a JSON string of their base64 (as they do nested in any document); timestamps their
+   * RFC 3339 text. The message itself is never changed. Returns PLUGCTL_OK, PLUGCTL_NOT_FOUND
+   * when the mapping deleted the message (`root = deleted()`) or never assigned root, or
+   * PLUGCTL_ERROR with the reason in `error_text` (may be NULL). Thread-safe: many threads may
+   * run one mapping at once. */
+  plugctl_status (*mapping_eval)(const plugctl_mapping* mapping, const plugctl_batch* batch,
+                                 size_t index, plugctl_buf* out, plugctl_buf* error_text);
 } plugctl_host;
 
 /* ------------------------------------------------------------------------------------------ */

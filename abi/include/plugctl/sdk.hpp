@@ -715,6 +715,41 @@ private:
   plugctl_interp* p_ = nullptr;
 };
 
+// A compiled Bloblang mapping (host ABI 1.1; a plugin using it sets .abi_minor_required = 1).
+class Mapping {
+public:
+  // `field` names the config field in errors ("field /args_mapping: line 1 char 3: ...").
+  Mapping(const Context& ctx, std::string_view text, std::string_view field) {
+    if (negotiated_minor() < 1 || !PLUGCTL_HAS_FIELD(&host(), plugctl_host, mapping_eval))
+      throw ConfigError("field " + std::string(field) +
+                        ": this plugctl cannot run Bloblang mappings for plugins (needs C ABI "
+                        ">= 1.1); upgrade plugctl");
+    plugctl_mapping* out = nullptr;
+    Buffer error;
+    if (host().mapping_new(ctx.raw(), text.data(), text.size(), &out, error.raw()) != PLUGCTL_OK)
+      throw ConfigError("field " + std::string(field) + ": " + std::string(error.data()));
+    p_ = out;
+  }
+  Mapping(Mapping&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  ~Mapping() {
+    if (p_ != nullptr) host().mapping_free(p_);
+  }
+  // Runs on message i of the batch; returns the root as JSON text, living in `buf` until its
+  // next use, or nullopt when the mapping deleted the message or assigned no root. Throws Error
+  // with the evaluation's message when it fails.
+  std::optional<std::string_view> eval(const ConstBatch& batch, size_t i, Buffer& buf) const {
+    plugctl_status st = host().mapping_eval(p_, batch.raw(), i, buf.raw(), buf.raw());
+    if (st == PLUGCTL_NOT_FOUND) return std::nullopt;
+    if (st != PLUGCTL_OK) throw Error(std::string(buf.data()));
+    return buf.data();
+  }
+
+private:
+  plugctl_mapping* p_ = nullptr;
+};
+
 // Per-message results of a write.
 class Results {
 public:
@@ -1096,7 +1131,7 @@ inline plugctl_status entry(const plugctl_host_info* info, const plugctl_manifes
                        ", host offers " + std::to_string(info->abi_major));
     return PLUGCTL_UNSUPPORTED;
   }
-  // std::min, not ?:, because `x < 0u` warns (-Wtype-limits) while PLUGCTL_ABI_MINOR is 0.
+  // std::min, not ?:, so that `x < 0u` never warns (-Wtype-limits) for a PLUGCTL_ABI_MINOR of 0.
   negotiated_minor_slot() = std::min<uint32_t>(info->abi_minor, PLUGCTL_ABI_MINOR);
   return guard(err, [&] {
     *out = build_manifest(plugin);

@@ -1,0 +1,328 @@
+// output `sql_insert`: each batch becomes one COPY (no prefix/suffix) or one multi-row INSERT
+// with bound parameters (split into statements of at most 65,535 parameters, all in one
+// transaction). A batch that fails on one row's data (a constraint violation, a value of the
+// wrong type) is written again row by row under savepoints, so that only the offending rows fail,
+// each with the server's SQLSTATE; any other failure fails the whole batch, to be retried.
+#include "sql_common.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+
+namespace plugctl::sql {
+namespace {
+
+constexpr size_t kMaxParams = 65535; // the protocol's limit per statement
+
+class SqlInsert final : public sdk::Output {
+public:
+  SqlInsert(const sdk::Context& ctx, const sdk::Config& cfg)
+      : ctx_(ctx), cfg_(parse_insert(cfg)), mapping_(ctx, cfg_.args_mapping, "/args_mapping"),
+        pool_(cfg_.conn, ctx), head_(insert_head(cfg_)), copy_(copy_statement(cfg_)),
+        use_copy_(cfg_.prefix.empty() && cfg_.suffix.empty()) {
+    const size_t n = cfg_.columns.size();
+    rows_per_statement_ = std::max<size_t>(1, kMaxParams / n);
+    one_row_ = head_ + values_list(1) + (cfg_.suffix.empty() ? "" : " " + cfg_.suffix);
+  }
+
+  void connect() override {
+    try {
+      auto lease = pool_.acquire();
+      load_types(*lease);
+    } catch (const DbError& e) {
+      throw sdk::Error(field_error(e));
+    }
+  }
+
+  plugctl_status write(const sdk::ConstBatch& batch, const sdk::Results& results) override {
+    const size_t n = batch.size();
+    const size_t ncols = cfg_.columns.size();
+    std::optional<Pool::Lease> lease;
+    try {
+      lease.emplace(pool_.acquire());
+      load_types(**lease);
+    } catch (const DbError& e) {
+      if (lease && e.connection_lost()) lease->broken();
+      throw sdk::Error("sql_insert into " + cfg_.table + ": " +
+                       (e.connection_lost() ? std::string(e.what()) : field_error(e)));
+    }
+    std::vector<ColumnType> types;
+    {
+      std::lock_guard lock(types_mu_);
+      types = types_;
+    }
+
+    // Map every message to its row; a message whose mapping fails is reported alone.
+    thread_local std::vector<Param> flat;
+    thread_local std::vector<Param> args;
+    thread_local std::string scratch;
+    flat.resize(0);
+    std::vector<size_t> rows; // batch index of each mapped row
+    rows.reserve(n);
+    bool any_failed = false;
+    sdk::Buffer buf;
+    for (size_t i = 0; i < n; ++i) {
+      try {
+        eval_args(mapping_, batch, i, buf, args);
+        if (args.size() != ncols)
+          throw std::runtime_error("args_mapping returned " + std::to_string(args.size()) +
+                                   " value(s) but columns lists " + std::to_string(ncols) + " (" +
+                                   joined_columns() + ")");
+        for (size_t c = 0; c < ncols; ++c) {
+          bool binary = false;
+          try {
+            param_bytes(args[c], types[c], scratch, binary);
+          } catch (const std::exception& e) {
+            throw std::runtime_error("args_mapping value " + std::to_string(c) + " (column " +
+                                     cfg_.columns[c] + "): " + e.what());
+          }
+        }
+      } catch (const std::exception& e) {
+        results.set(i, PLUGCTL_ERROR, "sql_insert into " + cfg_.table + ": " + e.what());
+        any_failed = true;
+        continue;
+      }
+      for (auto& a : args)
+        flat.push_back(std::move(a));
+      rows.push_back(i);
+    }
+    if (rows.empty()) return PLUGCTL_ERROR;
+
+    try {
+      if (use_copy_) {
+        const std::string& data = copy_text(types, flat, rows.size());
+        lease.reset(); // the leader of the group writes on a connection of its own
+        Grouped me{&data};
+        copy_grouped(me);
+        if (me.error) throw *me.error;
+        if (me.alone) {
+          lease.emplace(pool_.acquire());
+          (*lease)->copy_in(copy_, {data});
+        }
+      } else {
+        write_insert(**lease, types, flat, rows.size());
+      }
+    } catch (const DbError& e) {
+      if (e.connection_lost()) {
+        if (lease) lease->broken();
+        throw sdk::Error("sql_insert into " + cfg_.table + ": " + e.what());
+      }
+      if (!e.row_error()) throw sdk::Error("sql_insert into " + cfg_.table + ": " + e.what());
+      try {
+        if (!lease) lease.emplace(pool_.acquire());
+      } catch (const DbError& e2) {
+        throw sdk::Error("sql_insert into " + cfg_.table + ": " + e2.what());
+      }
+      Connection& conn = **lease;
+      // One row's data is at fault: find which, and write the others.
+      std::vector<std::pair<size_t, std::string>> failed;
+      try {
+        BoundParams bp;
+        run_isolated(
+            conn, rows.size(),
+            [&](size_t k) {
+              bp.clear();
+              for (size_t c = 0; c < ncols; ++c)
+                bp.add(flat[k * ncols + c], types[c]);
+              conn.exec(one_row_, bp);
+            },
+            failed);
+      } catch (const DbError& e2) {
+        if (e2.connection_lost()) lease->broken();
+        throw sdk::Error("sql_insert into " + cfg_.table + ": " + e2.what());
+      }
+      size_t f = 0;
+      for (size_t k = 0; k < rows.size(); ++k) {
+        if (f < failed.size() && failed[f].first == k) {
+          results.set(rows[k], PLUGCTL_ERROR,
+                      "sql_insert into " + cfg_.table + ": " + failed[f].second);
+          ++f;
+          any_failed = true;
+        } else {
+          results.set(rows[k], PLUGCTL_OK);
+        }
+      }
+      if (!failed.empty())
+        ctx_.warn("sql_insert into " + cfg_.table + ": " + std::to_string(failed.size()) + " of " +
+                  std::to_string(rows.size()) +
+                  " row(s) refused, the others written; first: " + failed.front().second);
+      return any_failed ? PLUGCTL_ERROR : PLUGCTL_OK;
+    }
+    if (!any_failed) return PLUGCTL_OK;
+    for (size_t r : rows)
+      results.set(r, PLUGCTL_OK);
+    return PLUGCTL_ERROR;
+  }
+
+  void close() override { pool_.close(); }
+
+private:
+  std::string values_list(size_t nrows) const {
+    const size_t ncols = cfg_.columns.size();
+    std::string s;
+    s.reserve(nrows * ncols * 7);
+    size_t p = 1;
+    for (size_t r = 0; r < nrows; ++r) {
+      s += r ? ",(" : "(";
+      for (size_t c = 0; c < ncols; ++c) {
+        if (c) s.push_back(',');
+        s.push_back('$');
+        s += std::to_string(p++);
+      }
+      s.push_back(')');
+    }
+    return s;
+  }
+
+  std::string joined_columns() const {
+    std::string s;
+    for (size_t i = 0; i < cfg_.columns.size(); ++i)
+      s += (i ? ", " : "") + cfg_.columns[i];
+    return s;
+  }
+
+  // The parameter types the server infers for the columns (bytea needs binary values). Also
+  // checks, at connect, that the table and the columns exist.
+  void load_types(Connection& conn) {
+    {
+      std::lock_guard lock(types_mu_);
+      if (!types_.empty()) return;
+    }
+    auto types = conn.describe_params(head_ + values_list(1), cfg_.columns.size());
+    types.resize(cfg_.columns.size(), ColumnType::Other);
+    std::lock_guard lock(types_mu_);
+    types_ = std::move(types);
+  }
+
+  // The batch in COPY text format (in a per-thread buffer, valid until this thread's next call).
+  const std::string& copy_text(const std::vector<ColumnType>& types, const std::vector<Param>& flat,
+                               size_t nrows) {
+    const size_t ncols = cfg_.columns.size();
+    thread_local std::string data;
+    thread_local std::string scratch;
+    data.clear();
+    for (size_t k = 0; k < nrows; ++k) {
+      for (size_t c = 0; c < ncols; ++c) {
+        if (c) data.push_back('\t');
+        append_copy_field(data, flat[k * ncols + c], types[c], scratch);
+      }
+      data.push_back('\n');
+    }
+    return data;
+  }
+
+  // Group commit of COPY batches. Writes run concurrently (max_in_flight), and each COPY costs
+  // round trips and a statement on the server however small it is: a write queues its rows and
+  // the first writer that finds no COPY running writes everything queued in one COPY (one
+  // transaction), then every writer of that group returns with its outcome. A row error in a
+  // group of several sends each batch back to be written alone, so that a bad row fails only
+  // its own batch (which then isolates the row).
+  struct Grouped {
+    const std::string* data;
+    bool done = false;
+    bool alone = false;
+    std::optional<DbError> error;
+  };
+
+  void copy_grouped(Grouped& me) {
+    std::unique_lock lock(group_mu_);
+    group_queue_.push_back(&me);
+    while (!me.done) {
+      if (group_leader_) {
+        group_cv_.wait(lock);
+        continue;
+      }
+      group_leader_ = true;
+      std::vector<Grouped*> group(group_queue_.begin(), group_queue_.end());
+      group_queue_.clear();
+      lock.unlock();
+      run_group(group);
+      lock.lock();
+      for (Grouped* g : group)
+        g->done = true;
+      group_leader_ = false;
+      group_cv_.notify_all();
+    }
+  }
+
+  void run_group(const std::vector<Grouped*>& group) noexcept {
+    auto fail_all = [&](const DbError& e) {
+      for (Grouped* g : group)
+        g->error = e;
+    };
+    try {
+      auto lease = pool_.acquire();
+      std::vector<std::string_view> parts;
+      parts.reserve(group.size());
+      for (Grouped* g : group)
+        parts.emplace_back(*g->data);
+      try {
+        lease->copy_in(copy_, parts);
+      } catch (const DbError& e) {
+        if (e.connection_lost()) lease.broken();
+        if (e.row_error() && group.size() > 1) {
+          for (Grouped* g : group)
+            g->alone = true;
+        } else {
+          fail_all(e);
+        }
+      }
+    } catch (const DbError& e) {
+      fail_all(e);
+    } catch (const std::exception& e) {
+      fail_all(DbError(e.what(), "", false));
+    } catch (...) {
+      fail_all(DbError("unknown error", "", false));
+    }
+  }
+
+  void write_insert(Connection& conn, const std::vector<ColumnType>& types,
+                    const std::vector<Param>& flat, size_t nrows) {
+    const size_t ncols = cfg_.columns.size();
+    const bool tx = nrows > rows_per_statement_;
+    if (tx) conn.exec_script("BEGIN");
+    try {
+      BoundParams bp;
+      for (size_t start = 0; start < nrows; start += rows_per_statement_) {
+        size_t k = std::min(rows_per_statement_, nrows - start);
+        bp.clear();
+        for (size_t r = start; r < start + k; ++r)
+          for (size_t c = 0; c < ncols; ++c)
+            bp.add(flat[r * ncols + c], types[c]);
+        // Batches mostly have the same size: one prepared statement per row count.
+        std::string sql = head_ + values_list(k);
+        if (!cfg_.suffix.empty()) sql += " " + cfg_.suffix;
+        conn.exec_prepared("plugctl_insert_" + std::to_string(k), sql, bp);
+      }
+      if (tx) conn.exec_script("COMMIT");
+    } catch (...) {
+      if (tx) rollback_quietly(conn);
+      throw;
+    }
+  }
+
+  sdk::Context ctx_;
+  InsertConfig cfg_;
+  sdk::Mapping mapping_;
+  Pool pool_;
+  std::string head_, copy_, one_row_;
+  bool use_copy_;
+  size_t rows_per_statement_ = 1;
+  std::mutex types_mu_;
+  std::vector<ColumnType> types_;
+  std::mutex group_mu_;
+  std::condition_variable group_cv_;
+  std::deque<Grouped*> group_queue_;
+  bool group_leader_ = false;
+};
+
+} // namespace
+
+PLUGCTL_REGISTER_OUTPUT(SqlInsert, .name = "sql_insert",
+                        .summary = "Inserts a row per message into a SQL table (PostgreSQL), a "
+                                   "batch per COPY or multi-row INSERT.",
+                        .description = kInsertDescription, .spec = insert_spec(),
+                        .flags = PLUGCTL_FLAG_CONCURRENT_WRITES, .categories = "Services",
+                        .examples = kInsertExamples);
+
+} // namespace plugctl::sql
