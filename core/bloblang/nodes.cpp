@@ -655,7 +655,26 @@ Args CallArgs::build(ExecContext& ctx) const {
   return a;
 }
 
+void CallArgs::seal() {
+  for (size_t i = 0; i < queries.size(); ++i)
+    if (queries[i] && !fixed[i]) return; // evaluated per call (or a query parameter)
+  auto a = std::make_unique<Args>();
+  a->spec_ = spec;
+  size_t n = queries.size();
+  a->values_.resize(n);
+  a->present_.assign(n, false);
+  a->queries_.assign(n, nullptr);
+  a->site_state_ = state.get();
+  for (size_t i = 0; i < n; ++i) {
+    if (!fixed[i]) continue;
+    a->values_[i] = *fixed[i]; // owned copies: independent of where this CallArgs lives
+    a->present_[i] = true;
+  }
+  prebuilt = std::move(a);
+}
+
 Value FunctionCall::eval(ExecContext& ctx) const {
+  if (args.prebuilt) return entry->impl(ctx, *args.prebuilt);
   return entry->impl(ctx, args.build(ctx));
 }
 
@@ -665,14 +684,15 @@ Value MethodCall::eval(ExecContext& ctx) const {
     try {
       t = target->eval(ctx);
     } catch (const std::exception&) {
-      Args a = args.build(ctx);
+      Args a = args.prebuilt ? *args.prebuilt : args.build(ctx);
       if (a.has(0) && !a[0].is_null()) return a[0];
       throw;
     }
   } else {
     t = target->eval(ctx);
   }
-  Args a = args.build(ctx);
+  std::optional<Args> built;
+  const Args& a = args.prebuilt ? *args.prebuilt : built.emplace(args.build(ctx));
   try {
     Value r = entry->impl(ctx, t, a);
     if (r.is_ref() && !t.is_ref()) return Value(r.to_json());

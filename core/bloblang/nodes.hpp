@@ -143,7 +143,12 @@ struct CallArgs {
   std::vector<QueryPtr> queries;           // one per parameter, null when absent
   std::vector<std::optional<Value>> fixed; // literal or default values
   std::shared_ptr<const void> state;       // from the entry's Prepare
+  // The arguments built once, when every one is a literal, a default or absent (most calls):
+  // a call then builds nothing.
+  std::unique_ptr<const Args> prebuilt;
   Args build(ExecContext& ctx) const;
+  // Sets `prebuilt` when the arguments never change (after `state` is set).
+  void seal();
 };
 
 struct FunctionCall final : Query {

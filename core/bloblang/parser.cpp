@@ -646,6 +646,7 @@ public:
         fail_at(p_, e.what());
       }
     }
+    ca.seal();
     return ca;
   }
 
