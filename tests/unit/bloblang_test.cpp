@@ -219,6 +219,34 @@ TEST(Bloblang, DeletedAndNothing) {
   EXPECT_EQ(run("root = [1, deleted(), 2]"), "[1,2]");
 }
 
+// Mappings that only assign distinct top-level keys (and never read root) build their root from
+// a prepared object with every key: skipped keys must still be absent, in statement order.
+TEST(Bloblang, SingleKeyAssignmentsSkipAndDeleteLikeAnyOther) {
+  EXPECT_EQ(run("root.a = 1\nroot.b = nothing()\nroot.c = deleted()\nroot.d = 4"),
+            R"({"a":1,"d":4})");
+  EXPECT_EQ(run("root.a = nothing()\nroot.b = deleted()"), "<unchanged>");
+  EXPECT_EQ(run("root.a = deleted()\nroot.b = this.x", R"({"x":[1]})"), R"({"b":[1]})");
+  EXPECT_EQ(run("let v = 2\nmeta m = \"x\"\nroot.a = $v\nroot.b = @m"), R"({"a":2,"b":"x"})");
+  EXPECT_EQ(
+      run("map m {\n root.in = this.x\n}\nroot.a = this.apply(\"m\")\nroot.b = 1", R"({"x":3})"),
+      R"({"a":{"in":3},"b":1})");
+  EXPECT_EQ(run("root.a = 1\nroot.b = throw(\"no\")"), "error: failed assignment (line 2): no");
+  EXPECT_EQ(
+      run(R"(root.o = {"x": 1, "y": nothing(), "z": deleted(), "w": this.w})", R"({"w":"s"})"),
+      R"({"o":{"w":"s","x":1}})");
+  EXPECT_EQ(run(R"(root.o = {"x": nothing()})"), R"({"o":{}})");
+  EXPECT_EQ(run(R"(root = {"k": 1, "k": 2})"), R"({"k":2})");
+  // Insertion order survives (later processors iterate the structured value).
+  auto m = Mapping::parse("root.z = 1\nroot.y = nothing()\nroot.x = 2\nroot.w = 3");
+  bloblang::ExecContext ctx;
+  ctx.set_message("{}");
+  auto r = m->run(ctx);
+  std::string order;
+  for (const auto& kv : r.value.json().get_object())
+    order += std::string(kv.key());
+  EXPECT_EQ(order, "zxw");
+}
+
 TEST(Bloblang, ErroredAndErrorReadTheMessageFlag) {
   core::Batch b;
   b.messages.emplace_back("{}");
