@@ -247,6 +247,23 @@ TEST(Bloblang, SingleKeyAssignmentsSkipAndDeleteLikeAnyOther) {
   EXPECT_EQ(order, "zxw");
 }
 
+// Output is Go's: keys in byte order (including keys sharing their first 8 bytes), strings
+// escaped, floats in their shortest form.
+TEST(Bloblang, SerialisedKeysSortBytewiseAndNumbersAreShortest) {
+  EXPECT_EQ(run(R"(root = this)",
+                R"({"abcdefghij":1,"abcdefghi":2,"abcdefgh":3,"abcdefgha":4,"b":5,"a":6,"":7,)"
+                R"("abcdefgh\u0000":8,"ab\"c":9,"abcdefghijklmnopq":10,"abcdefghijklmnop":11})"),
+            R"({"":7,"a":6,"ab\"c":9,"abcdefgh":3,"abcdefgh\u0000":8,"abcdefgha":4,"abcdefghi":2,)"
+            R"("abcdefghij":1,"abcdefghijklmnop":11,"abcdefghijklmnopq":10,"b":5})");
+  EXPECT_EQ(
+      run("root.a = 94.0\nroot.b = 0.5 - 0.5\nroot.c = 0.0 - 3.0\nroot.d = 1.5\n"
+          "root.e = 1000000000.0 * 1000000000000.0\nroot.f = 123456789012345.0\n"
+          "root.g = 1.0 / 10000000.0\nroot.h = 1000000000000000.0"),
+      R"({"a":94,"b":0,"c":-3,"d":1.5,"e":1e+21,"f":123456789012345,"g":1e-7,"h":1000000000000000})");
+  EXPECT_EQ(run(R"(root.s = "tab\there \"q\" 0123456789 back\\slash\u0001")"),
+            R"({"s":"tab\there \"q\" 0123456789 back\\slash\u0001"})");
+}
+
 TEST(Bloblang, ErroredAndErrorReadTheMessageFlag) {
   core::Batch b;
   b.messages.emplace_back("{}");
