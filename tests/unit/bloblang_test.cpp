@@ -264,6 +264,17 @@ TEST(Bloblang, SerialisedKeysSortBytewiseAndNumbersAreShortest) {
             R"({"s":"tab\there \"q\" 0123456789 back\\slash\u0001"})");
 }
 
+// ASCII case changes work 8 bytes at a time: every letter and none of its neighbours ('@', '[',
+// '`', '{') change, whatever the length; non-ASCII text takes the general path.
+TEST(Bloblang, CaseChangesTouchLettersOnly) {
+  EXPECT_EQ(run(R"(root.u = this.s.uppercase()
+root.l = this.s.lowercase())",
+                R"({"s":"@AZ[`az{ Mixed Case 0123456789 x"})"),
+            R"({"l":"@az[`az{ mixed case 0123456789 x","u":"@AZ[`AZ{ MIXED CASE 0123456789 X"})");
+  EXPECT_EQ(run("root = this.s.uppercase()", R"({"s":"abcdefgh"})"), "ABCDEFGH");
+  EXPECT_EQ(run("root = this.s.uppercase()", R"({"s":"héllo wörld"})"), "HÉLLO WÖRLD");
+}
+
 TEST(Bloblang, ErroredAndErrorReadTheMessageFlag) {
   core::Batch b;
   b.messages.emplace_back("{}");
