@@ -192,22 +192,23 @@ json::value taken_in(Value&& v, const json::storage_ptr& sp) {
   return owned_in(v, sp);
 }
 
-// obj[key] = v (insert or replace). An owned value in the object's own storage is relocated
-// into the member without a library call; anything else is copied into the object's storage.
-void store_member(json::object& obj, std::string_view key, Value&& v) {
+// slot = v, where slot is a member or element of a container allocated from the slot's
+// storage. An owned value of that storage is relocated without a library call; anything else
+// is copied into the storage.
+void put_value(json::value& slot, Value&& v) {
+  const json::storage_ptr& sp = slot.storage();
   if (v.is_json()) {
     const json::value& j = v.json();
-    if (j.storage() == obj.storage()) {
+    if (j.storage() == sp) {
       if (!v.is_ref()) {
-        json::value& slot = obj.emplace(key, nullptr).first->value();
         slot.~value();
         ::new (&slot) json::value(json::pilfer(v.mut_json()));
         return;
       }
-      // A borrowed node of the same storage may live in `obj` itself: copied first, below.
+      // A borrowed node of the same storage may live in the container itself: copied first,
+      // below.
     } else if (j.is_primitive() || j.is_string()) {
-      // Not in `obj` (other storage): built straight into the member.
-      json::value& slot = obj.emplace(key, nullptr).first->value();
+      // Not in the container (other storage): built straight into the slot.
       switch (j.kind()) {
       case json::kind::string:
         slot.emplace_string().assign(j.get_string());
@@ -231,7 +232,25 @@ void store_member(json::object& obj, std::string_view key, Value&& v) {
       return;
     }
   }
-  obj.insert_or_assign(key, taken_in(std::move(v), obj.storage()));
+  json::value taken = taken_in(std::move(v), sp);
+  slot.~value();
+  ::new (&slot) json::value(json::pilfer(taken));
+}
+
+// obj[key] = v (insert or replace).
+void store_member(json::object& obj, std::string_view key, Value&& v) {
+  if (v.is_ref() && v.json().storage() == obj.storage()) {
+    // It may be `obj` or inside it (`root.a = root`): copied before the member is added.
+    obj.insert_or_assign(key, owned_in(v, obj.storage()));
+    return;
+  }
+  put_value(obj.emplace(key, nullptr).first->value(), std::move(v));
+}
+
+// Removes the members of `obj` whose bit in `present` is clear, keeping the order of the others.
+void drop_absent(json::object& obj, uint64_t present) {
+  for (size_t k = obj.size(); k-- > 0;)
+    if (((present >> k) & 1) == 0) obj.stable_erase(obj.begin() + static_cast<long>(k));
 }
 
 // New documents allocate from one arena per document: freeing it is one operation.
@@ -457,7 +476,34 @@ Value ArrayLit::eval(ExecContext& ctx) const {
   return Value(json::value(std::move(out)));
 }
 
+void ObjectLit::seal() {
+  if (members.empty() || members.size() > 64) return;
+  json::object o;
+  for (const auto& [kq, vq] : members) {
+    const Value* k = kq->literal();
+    if (k == nullptr || !k->is_string()) return;
+    if (!o.emplace(k->json().get_string(), nullptr).second) return; // a repeated key
+  }
+  shape.emplace(std::move(o));
+}
+
 Value ObjectLit::eval(ExecContext& ctx) const {
+  if (shape) {
+    json::value out(json::object(*shape, scratch_storage()));
+    json::object& obj = out.get_object();
+    const uint64_t all = members.size() == 64 ? ~0ULL : (1ULL << members.size()) - 1;
+    uint64_t present = all;
+    for (size_t i = 0; i < members.size(); ++i) {
+      Value v = members[i].second->eval(ctx);
+      if (v.is_delete() || v.is_nothing()) {
+        present &= ~(1ULL << i);
+        continue;
+      }
+      put_value(obj.begin()[i].value(), std::move(v));
+    }
+    if (present != all) drop_absent(obj, present);
+    return Value(std::move(out));
+  }
   json::object out(scratch_storage());
   out.reserve(members.size());
   for (const auto& [kq, vq] : members) {
@@ -655,7 +701,26 @@ Args CallArgs::build(ExecContext& ctx) const {
   return a;
 }
 
+void CallArgs::seal() {
+  for (size_t i = 0; i < queries.size(); ++i)
+    if (queries[i] && !fixed[i]) return; // evaluated per call (or a query parameter)
+  auto a = std::make_unique<Args>();
+  a->spec_ = spec;
+  size_t n = queries.size();
+  a->values_.resize(n);
+  a->present_.assign(n, false);
+  a->queries_.assign(n, nullptr);
+  a->site_state_ = state.get();
+  for (size_t i = 0; i < n; ++i) {
+    if (!fixed[i]) continue;
+    a->values_[i] = *fixed[i]; // owned copies: independent of where this CallArgs lives
+    a->present_[i] = true;
+  }
+  prebuilt = std::move(a);
+}
+
 Value FunctionCall::eval(ExecContext& ctx) const {
+  if (args.prebuilt) return entry->impl(ctx, *args.prebuilt);
   return entry->impl(ctx, args.build(ctx));
 }
 
@@ -665,14 +730,15 @@ Value MethodCall::eval(ExecContext& ctx) const {
     try {
       t = target->eval(ctx);
     } catch (const std::exception&) {
-      Args a = args.build(ctx);
+      Args a = args.prebuilt ? *args.prebuilt : args.build(ctx);
       if (a.has(0) && !a[0].is_null()) return a[0];
       throw;
     }
   } else {
     t = target->eval(ctx);
   }
-  Args a = args.build(ctx);
+  std::optional<Args> built;
+  const Args& a = args.prebuilt ? *args.prebuilt : built.emplace(args.build(ctx));
   try {
     Value r = entry->impl(ctx, t, a);
     if (r.is_ref() && !t.is_ref()) return Value(r.to_json());
@@ -814,6 +880,55 @@ void IfStatement::exec(ExecContext& ctx) const {
   }
   for (const auto& s : otherwise)
     s->exec(ctx);
+}
+
+std::unique_ptr<RootPlan> plan_root(const std::vector<StatementPtr>& stmts) {
+  auto plan = std::make_unique<RootPlan>();
+  for (const auto& s : stmts) {
+    if (dynamic_cast<const AssignMeta*>(s.get()) != nullptr ||
+        dynamic_cast<const AssignVar*>(s.get()) != nullptr) {
+      plan->slots.push_back(-1);
+      continue;
+    }
+    const auto* a = dynamic_cast<const AssignRoot*>(s.get());
+    if (a == nullptr || a->path.size() != 1 || plan->shape.size() >= 64) return nullptr;
+    if (!plan->shape.emplace(a->path[0], nullptr).second) return nullptr; // assigned twice
+    plan->slots.push_back(static_cast<int>(plan->shape.size() - 1));
+  }
+  if (plan->shape.empty()) return nullptr;
+  return plan;
+}
+
+void run_planned(const RootPlan& plan, const std::vector<StatementPtr>& stmts, ExecContext& ctx) {
+  ctx.root() = Value(json::value(json::object(plan.shape, document_storage())));
+  const size_t n = plan.shape.size();
+  const uint64_t all = n == 64 ? ~0ULL : (1ULL << n) - 1;
+  uint64_t present = 0;
+  for (size_t i = 0; i < stmts.size(); ++i) {
+    const int slot = plan.slots[i];
+    if (slot < 0) {
+      stmts[i]->exec(ctx);
+      continue;
+    }
+    const auto& a = static_cast<const AssignRoot&>(*stmts[i]);
+    try {
+      Value v = a.query->eval(ctx);
+      // nothing() skips; deleted() removes a key no earlier statement can have set.
+      if (v.is_nothing() || v.is_delete()) continue;
+      // Fetched again for each statement: `apply` moves the root away and back meanwhile.
+      json::object& obj = ctx.root().mut_json().get_object();
+      put_value(obj.begin()[slot].value(), std::move(v));
+      present |= 1ULL << slot;
+    } catch (const std::exception& e) {
+      fail_assignment(a.line, e);
+    }
+  }
+  if (present == all) return;
+  if (present == 0) { // as without a plan: no assignment created the root
+    ctx.root() = Value::nothing();
+    return;
+  }
+  drop_absent(ctx.root().mut_json().get_object(), present);
 }
 
 void set_root_hints(const std::vector<StatementPtr>& stmts) {

@@ -84,6 +84,10 @@ struct ArrayLit final : Query {
 
 struct ObjectLit final : Query {
   std::vector<std::pair<QueryPtr, QueryPtr>> members; // key query, value query
+  // When every key is a distinct string literal: the object with every key (null values), which
+  // an evaluation copies and fills by position instead of inserting key by key.
+  std::optional<json::object> shape;
+  void seal(); // sets `shape` (after parsing the members)
   Value eval(ExecContext& ctx) const override;
   std::string annotation() const override { return "object literal"; }
 };
@@ -143,7 +147,12 @@ struct CallArgs {
   std::vector<QueryPtr> queries;           // one per parameter, null when absent
   std::vector<std::optional<Value>> fixed; // literal or default values
   std::shared_ptr<const void> state;       // from the entry's Prepare
+  // The arguments built once, when every one is a literal, a default or absent (most calls):
+  // a call then builds nothing.
+  std::unique_ptr<const Args> prebuilt;
   Args build(ExecContext& ctx) const;
+  // Sets `prebuilt` when the arguments never change (after `state` is set).
+  void seal();
 };
 
 struct FunctionCall final : Query {
@@ -213,6 +222,19 @@ struct IfStatement final : Statement {
 struct MapTable {
   std::map<std::string, std::vector<StatementPtr>, std::less<>> maps;
 };
+
+// A block whose statements assign distinct single keys of root (`root.a = ...`; metadata and
+// variable assignments may come between them) in a mapping that never reads `root`: its root
+// object is copied from one with every key, each assignment writes its member by position, and
+// the keys no assignment set (nothing(), deleted()) are removed at the end.
+struct RootPlan {
+  json::object shape;     // every key, in statement order, null values
+  std::vector<int> slots; // per statement: the member it assigns, -1 = not a root assignment
+};
+// The plan of a block, or null when it does not qualify.
+std::unique_ptr<RootPlan> plan_root(const std::vector<StatementPtr>& stmts);
+// Runs a planned block on a fresh root (ctx.root() is nothing()).
+void run_planned(const RootPlan& plan, const std::vector<StatementPtr>& stmts, ExecContext& ctx);
 
 // Sizes the root objects the statements of a block create (AssignRoot::root_hint).
 void set_root_hints(const std::vector<StatementPtr>& stmts);

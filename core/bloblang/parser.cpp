@@ -12,6 +12,8 @@ namespace plugctl::bloblang {
 struct MappingImpl {
   std::string text;
   std::vector<StatementPtr> statements;
+  bool reads_root = false;        // some query reads `root`
+  std::unique_ptr<RootPlan> plan; // see RootPlan: null unless the statements qualify
   std::unique_ptr<MapTable> maps = std::make_unique<MapTable>();
 };
 
@@ -300,6 +302,7 @@ public:
       }
       fail("expected comma or closing brace");
     }
+    obj->seal();
     return fold(std::move(obj));
   }
 
@@ -646,6 +649,7 @@ public:
         fail_at(p_, e.what());
       }
     }
+    ca.seal();
     return ca;
   }
 
@@ -704,6 +708,7 @@ public:
         f->from = FieldRef::From::This;
       } else if (name == "root") {
         f->from = FieldRef::From::Root;
+        impl_.reads_root = true;
       } else if (std::find(captures_.begin(), captures_.end(), name) != captures_.end()) {
         f->from = FieldRef::From::Capture;
         f->name = name;
@@ -1097,6 +1102,7 @@ std::shared_ptr<const Mapping> Mapping::parse(std::string_view text, const Optio
       set_root_hints(m->impl_->statements);
       for (const auto& [name, stmts] : m->impl_->maps->maps)
         set_root_hints(stmts);
+      if (!m->impl_->reads_root) m->impl_->plan = plan_root(m->impl_->statements);
       return m;
     } catch (const PErr& e) {
       if (e.fatal) throw to_parse_error(in, e);
@@ -1149,8 +1155,12 @@ Mapping::Result Mapping::run(ExecContext& ctx, json::value start) const {
   } else {
     ctx.root() = Value(std::move(start));
   }
-  for (const auto& s : impl_->statements)
-    s->exec(ctx);
+  if (impl_->plan && ctx.root().is_nothing()) {
+    run_planned(*impl_->plan, impl_->statements, ctx);
+  } else {
+    for (const auto& s : impl_->statements)
+      s->exec(ctx);
+  }
   Result r;
   Value& root = ctx.root();
   if (root.is_delete()) {

@@ -332,6 +332,18 @@ std::string go_quote_byte(char c) {
 
 // Go's appendInt: decimal, zero-padded to width (the sign not counted).
 void append_int(std::string& b, int64_t x, int width) {
+  // The common fields (two-digit month/day/hour..., four-digit year) without the general loop.
+  if (width == 2 && x >= 0 && x < 100) {
+    const char d[2] = {static_cast<char>('0' + x / 10), static_cast<char>('0' + x % 10)};
+    b.append(d, 2);
+    return;
+  }
+  if (width <= 4 && x >= 1000 && x < 10000) {
+    const char d[4] = {static_cast<char>('0' + x / 1000), static_cast<char>('0' + x / 100 % 10),
+                       static_cast<char>('0' + x / 10 % 10), static_cast<char>('0' + x % 10)};
+    b.append(d, 4);
+    return;
+  }
   uint64_t u = static_cast<uint64_t>(x);
   if (x < 0) {
     b += '-';

@@ -31,65 +31,124 @@ inline bool needs_escape8(uint64_t v) {
   return control || has_zero(v ^ (kOnes * '"')) || has_zero(v ^ (kOnes * '\\'));
 }
 
-void append_escaped(std::string& out, std::string_view s) {
-  out.push_back('"');
+// Appends to a string through a write position, growing it in steps: no capacity check per
+// byte. The string's size is fixed to the bytes written by finish().
+struct Out {
+  std::string& s;
+  size_t n;
+  explicit Out(std::string& str) : s(str), n(str.size()) {}
+  [[gnu::always_inline]] char* room(size_t k) {
+    if (n + k > s.size()) [[unlikely]]
+      grow(k);
+    return s.data() + n;
+  }
+  [[gnu::always_inline]] void put(char c) {
+    *room(1) = c;
+    ++n;
+  }
+  [[gnu::always_inline]] void put(const char* p, size_t k) {
+    std::memcpy(room(k), p, k);
+    n += k;
+  }
+  void put(std::string_view v) { put(v.data(), v.size()); }
+  [[gnu::noinline]] void grow(size_t k) { s.resize(std::max(s.size() * 2, n + k + 256)); }
+  void finish() { s.resize(n); }
+};
+
+inline bool needs_escape(unsigned char c) {
+  return c < 0x20 || c == '"' || c == '\\';
+}
+
+void append_escaped(Out& out, std::string_view s) {
   const char* p = s.data();
   const char* const end = p + s.size();
-  const char* run = p; // start of the bytes not yet written
+  // Skip 8 bytes at a time while none needs escaping; the last (partial) word is checked as
+  // the 8 bytes ending the string.
+  while (end - p >= 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    if (needs_escape8(v)) break;
+    p += 8;
+    if (end - p < 8 && p != end && s.size() >= 8) {
+      std::memcpy(&v, end - 8, 8);
+      if (!needs_escape8(v)) p = end;
+    }
+  }
+  while (p != end && !needs_escape(static_cast<unsigned char>(*p)))
+    ++p;
+  if (p == end) { // nothing to escape (the common case): one copy
+    char* d = out.room(s.size() + 2);
+    d[0] = '"';
+    std::memcpy(d + 1, s.data(), s.size());
+    d[s.size() + 1] = '"';
+    out.n += s.size() + 2;
+    return;
+  }
+  out.put('"');
+  const char* run = s.data(); // start of the bytes not yet written
   for (;;) {
-    // Skip 8 bytes at a time while none needs escaping.
     while (end - p >= 8) {
       uint64_t v;
       std::memcpy(&v, p, 8);
       if (needs_escape8(v)) break;
       p += 8;
     }
-    while (p != end) {
-      unsigned char c = static_cast<unsigned char>(*p);
-      if (c < 0x20 || c == '"' || c == '\\') break;
+    while (p != end && !needs_escape(static_cast<unsigned char>(*p)))
       ++p;
-    }
     if (p == end) break;
     unsigned char c = static_cast<unsigned char>(*p);
-    out.append(run, static_cast<size_t>(p - run));
+    out.put(run, static_cast<size_t>(p - run));
     run = ++p;
     switch (c) {
     case '"':
-      out += "\\\"";
+      out.put("\\\"", 2);
       break;
     case '\\':
-      out += "\\\\";
+      out.put("\\\\", 2);
       break;
     case '\n':
-      out += "\\n";
+      out.put("\\n", 2);
       break;
     case '\r':
-      out += "\\r";
+      out.put("\\r", 2);
       break;
     case '\t':
-      out += "\\t";
+      out.put("\\t", 2);
       break;
     default: {
       static const char kHex[] = "0123456789abcdef";
       char buf[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-      out.append(buf, 6);
+      out.put(buf, 6);
     }
     }
   }
-  out.append(run, static_cast<size_t>(end - run));
-  out.push_back('"');
+  out.put(run, static_cast<size_t>(end - run));
+  out.put('"');
+}
+
+void append_escaped(std::string& str, std::string_view s) {
+  Out out(str);
+  append_escaped(out, s);
+  out.finish();
 }
 
 // Go's encoding/json float format: shortest digits, 'f' between 1e-6 and 1e21, else 'e' with
 // a one-digit negative exponent kept short ("1e-7").
-void append_json_float(std::string& out, double d) {
+void append_json_float(Out& out, double d) {
   if (!std::isfinite(d)) {
-    out += "null"; // JSON has no NaN/Inf; Go refuses them, we write null
+    out.put("null", 4); // JSON has no NaN/Inf; Go refuses them, we write null
     return;
   }
   char buf[64];
   double a = std::fabs(d);
   std::to_chars_result r;
+  if (a < 1e15 && d == static_cast<double>(static_cast<int64_t>(d)) &&
+      !(d == 0 && std::signbit(d))) {
+    // Integral: the shortest form is the integer's digits (Go writes 94.0 as 94).
+    r = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(d));
+    out.put(buf, static_cast<size_t>(r.ptr - buf));
+    return;
+  }
   if (a != 0 && (a < 1e-6 || a >= 1e21)) {
     r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
     std::string s(buf, r.ptr);
@@ -97,11 +156,97 @@ void append_json_float(std::string& out, double d) {
     auto e = s.find('e');
     if (e != std::string::npos && s.size() - e == 4 && s[e + 1] == '-' && s[e + 2] == '0')
       s.erase(e + 2, 1);
-    out += s;
+    out.put(s);
     return;
   }
   r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
-  out.append(buf, r.ptr);
+  out.put(buf, static_cast<size_t>(r.ptr - buf));
+}
+
+// The first 8 bytes of a key (zero-padded) as an integer that orders as the bytes do.
+inline uint64_t key_prefix(json::string_view k) {
+  uint64_t v = 0;
+  if (k.size() >= 8)
+    std::memcpy(&v, k.data(), 8);
+  else
+    for (size_t i = 0; i < k.size(); ++i) // little endian: byte i at bits 8*i
+      v |= static_cast<uint64_t>(static_cast<unsigned char>(k[i])) << (8 * i);
+  return __builtin_bswap64(v); // the first byte most significant
+}
+void append_json(Out& out, const json::value& v) {
+  char num[32];
+  switch (v.kind()) {
+  case json::kind::null:
+    out.put("null", 4);
+    return;
+  case json::kind::bool_:
+    if (v.get_bool())
+      out.put("true", 4);
+    else
+      out.put("false", 5);
+    return;
+  case json::kind::int64: {
+    auto r = std::to_chars(num, num + sizeof num, v.get_int64());
+    out.put(num, static_cast<size_t>(r.ptr - num));
+    return;
+  }
+  case json::kind::uint64: {
+    auto r = std::to_chars(num, num + sizeof num, v.get_uint64());
+    out.put(num, static_cast<size_t>(r.ptr - num));
+    return;
+  }
+  case json::kind::double_:
+    append_json_float(out, v.get_double());
+    return;
+  case json::kind::string:
+    append_escaped(out, v.get_string());
+    return;
+  case json::kind::array: {
+    out.put('[');
+    bool first = true;
+    for (const auto& e : v.get_array()) {
+      if (!first) out.put(',');
+      first = false;
+      append_json(out, e);
+    }
+    out.put(']');
+    return;
+  }
+  case json::kind::object: {
+    // Keys sorted, as Go writes maps; small objects sort on the stack. Each key's first 8 bytes
+    // are read once, as an integer that orders like them.
+    const auto& o = v.get_object();
+    struct Member {
+      uint64_t prefix;
+      const json::key_value_pair* kv;
+    };
+    Member small[32];
+    std::vector<Member> large;
+    Member* members = small;
+    if (o.size() > 32) {
+      large.resize(o.size());
+      members = large.data();
+    }
+    size_t n = 0;
+    for (const auto& kv : o)
+      members[n++] = Member{key_prefix(kv.key()), &kv};
+    std::sort(members, members + n, [](const Member& a, const Member& b) {
+      if (a.prefix != b.prefix) return a.prefix < b.prefix;
+      json::string_view x = a.kv->key(), y = b.kv->key();
+      if (x.size() <= 8 || y.size() <= 8) return x.size() < y.size();
+      return x.substr(8) < y.substr(8);
+    });
+    out.put('{');
+    for (size_t i = 0; i < n; ++i) {
+      if (i > 0) out.put(',');
+      append_escaped(out, members[i].kv->key());
+      out.put(':');
+      append_json(out, members[i].kv->value());
+    }
+    out.put('}');
+    return;
+  }
+  }
 }
 
 } // namespace
@@ -475,68 +620,10 @@ bool equal(const Value& a, const Value& b) {
 }
 
 // --- serialisation -----------------------------------------------------------------------------
-void append_json_text(std::string& out, const json::value& v) {
-  char num[32];
-  switch (v.kind()) {
-  case json::kind::null:
-    out += "null";
-    return;
-  case json::kind::bool_:
-    out += v.get_bool() ? "true" : "false";
-    return;
-  case json::kind::int64: {
-    auto r = std::to_chars(num, num + sizeof num, v.get_int64());
-    out.append(num, r.ptr);
-    return;
-  }
-  case json::kind::uint64: {
-    auto r = std::to_chars(num, num + sizeof num, v.get_uint64());
-    out.append(num, r.ptr);
-    return;
-  }
-  case json::kind::double_:
-    append_json_float(out, v.get_double());
-    return;
-  case json::kind::string:
-    append_escaped(out, v.get_string());
-    return;
-  case json::kind::array: {
-    out.push_back('[');
-    bool first = true;
-    for (const auto& e : v.get_array()) {
-      if (!first) out.push_back(',');
-      first = false;
-      append_json_text(out, e);
-    }
-    out.push_back(']');
-    return;
-  }
-  case json::kind::object: {
-    // Keys sorted, as Go writes maps; small objects sort on the stack.
-    const auto& o = v.get_object();
-    const json::key_value_pair* small[32];
-    std::vector<const json::key_value_pair*> large;
-    const json::key_value_pair** members = small;
-    if (o.size() > 32) {
-      large.resize(o.size());
-      members = large.data();
-    }
-    size_t n = 0;
-    for (const auto& kv : o)
-      members[n++] = &kv;
-    std::sort(members, members + n,
-              [](const auto* a, const auto* b) { return a->key() < b->key(); });
-    out.push_back('{');
-    for (size_t i = 0; i < n; ++i) {
-      if (i > 0) out.push_back(',');
-      append_escaped(out, members[i]->key());
-      out.push_back(':');
-      append_json_text(out, members[i]->value());
-    }
-    out.push_back('}');
-    return;
-  }
-  }
+void append_json_text(std::string& str, const json::value& v) {
+  Out out(str);
+  append_json(out, v);
+  out.finish();
 }
 
 std::string to_json_text(const json::value& v) {

@@ -219,6 +219,62 @@ TEST(Bloblang, DeletedAndNothing) {
   EXPECT_EQ(run("root = [1, deleted(), 2]"), "[1,2]");
 }
 
+// Mappings that only assign distinct top-level keys (and never read root) build their root from
+// a prepared object with every key: skipped keys must still be absent, in statement order.
+TEST(Bloblang, SingleKeyAssignmentsSkipAndDeleteLikeAnyOther) {
+  EXPECT_EQ(run("root.a = 1\nroot.b = nothing()\nroot.c = deleted()\nroot.d = 4"),
+            R"({"a":1,"d":4})");
+  EXPECT_EQ(run("root.a = nothing()\nroot.b = deleted()"), "<unchanged>");
+  EXPECT_EQ(run("root.a = deleted()\nroot.b = this.x", R"({"x":[1]})"), R"({"b":[1]})");
+  EXPECT_EQ(run("let v = 2\nmeta m = \"x\"\nroot.a = $v\nroot.b = @m"), R"({"a":2,"b":"x"})");
+  EXPECT_EQ(
+      run("map m {\n root.in = this.x\n}\nroot.a = this.apply(\"m\")\nroot.b = 1", R"({"x":3})"),
+      R"({"a":{"in":3},"b":1})");
+  EXPECT_EQ(run("root.a = 1\nroot.b = throw(\"no\")"), "error: failed assignment (line 2): no");
+  EXPECT_EQ(
+      run(R"(root.o = {"x": 1, "y": nothing(), "z": deleted(), "w": this.w})", R"({"w":"s"})"),
+      R"({"o":{"w":"s","x":1}})");
+  EXPECT_EQ(run(R"(root.o = {"x": nothing()})"), R"({"o":{}})");
+  EXPECT_EQ(run(R"(root = {"k": 1, "k": 2})"), R"({"k":2})");
+  // Insertion order survives (later processors iterate the structured value).
+  auto m = Mapping::parse("root.z = 1\nroot.y = nothing()\nroot.x = 2\nroot.w = 3");
+  bloblang::ExecContext ctx;
+  ctx.set_message("{}");
+  auto r = m->run(ctx);
+  std::string order;
+  for (const auto& kv : r.value.json().get_object())
+    order += std::string(kv.key());
+  EXPECT_EQ(order, "zxw");
+}
+
+// Output is Go's: keys in byte order (including keys sharing their first 8 bytes), strings
+// escaped, floats in their shortest form.
+TEST(Bloblang, SerialisedKeysSortBytewiseAndNumbersAreShortest) {
+  EXPECT_EQ(run(R"(root = this)",
+                R"({"abcdefghij":1,"abcdefghi":2,"abcdefgh":3,"abcdefgha":4,"b":5,"a":6,"":7,)"
+                R"("abcdefgh\u0000":8,"ab\"c":9,"abcdefghijklmnopq":10,"abcdefghijklmnop":11})"),
+            R"({"":7,"a":6,"ab\"c":9,"abcdefgh":3,"abcdefgh\u0000":8,"abcdefgha":4,"abcdefghi":2,)"
+            R"("abcdefghij":1,"abcdefghijklmnop":11,"abcdefghijklmnopq":10,"b":5})");
+  EXPECT_EQ(
+      run("root.a = 94.0\nroot.b = 0.5 - 0.5\nroot.c = 0.0 - 3.0\nroot.d = 1.5\n"
+          "root.e = 1000000000.0 * 1000000000000.0\nroot.f = 123456789012345.0\n"
+          "root.g = 1.0 / 10000000.0\nroot.h = 1000000000000000.0"),
+      R"({"a":94,"b":0,"c":-3,"d":1.5,"e":1e+21,"f":123456789012345,"g":1e-7,"h":1000000000000000})");
+  EXPECT_EQ(run(R"(root.s = "tab\there \"q\" 0123456789 back\\slash\u0001")"),
+            R"({"s":"tab\there \"q\" 0123456789 back\\slash\u0001"})");
+}
+
+// ASCII case changes work 8 bytes at a time: every letter and none of its neighbours ('@', '[',
+// '`', '{') change, whatever the length; non-ASCII text takes the general path.
+TEST(Bloblang, CaseChangesTouchLettersOnly) {
+  EXPECT_EQ(run(R"(root.u = this.s.uppercase()
+root.l = this.s.lowercase())",
+                R"({"s":"@AZ[`az{ Mixed Case 0123456789 x"})"),
+            R"({"l":"@az[`az{ mixed case 0123456789 x","u":"@AZ[`AZ{ MIXED CASE 0123456789 X"})");
+  EXPECT_EQ(run("root = this.s.uppercase()", R"({"s":"abcdefgh"})"), "ABCDEFGH");
+  EXPECT_EQ(run("root = this.s.uppercase()", R"({"s":"héllo wörld"})"), "HÉLLO WÖRLD");
+}
+
 TEST(Bloblang, ErroredAndErrorReadTheMessageFlag) {
   core::Batch b;
   b.messages.emplace_back("{}");
