@@ -20,10 +20,13 @@ class Plugctl < Formula
   depends_on "ninja" => :build
   depends_on "pkgconf" => :build
   depends_on "boost"
+  depends_on "curl" # the http plugin
   depends_on "fmt"
   depends_on "gperftools"
   depends_on "howard-hinnant-date"
+  depends_on "libpq" # the sql plugin
   depends_on :linux
+  depends_on "librdkafka" # the kafka plugin
   depends_on "lz4"
   depends_on "openssl@3"
   depends_on "prometheus-cpp"
