@@ -62,7 +62,9 @@ public:
   const sdk::Context& ctx() const { return ctx_; }
   const std::string& what() const { return what_; }
 
-  static ClientEvents* of(rd_kafka_t* rk) { return static_cast<ClientEvents*>(rd_kafka_opaque(rk)); }
+  static ClientEvents* of(rd_kafka_t* rk) {
+    return static_cast<ClientEvents*>(rd_kafka_opaque(rk));
+  }
 
 private:
   static void on_log(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
@@ -79,8 +81,8 @@ private:
     auto* self = static_cast<ClientEvents*>(opaque);
     (void)rk;
     if (self == nullptr) return;
-    std::string text = std::string(rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(err))) +
-                       ": " + (reason == nullptr ? "" : reason);
+    std::string text = std::string(rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(err))) + ": " +
+                       (reason == nullptr ? "" : reason);
     {
       std::lock_guard lock(self->mu_);
       self->last_error_ = text;

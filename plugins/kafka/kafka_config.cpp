@@ -97,15 +97,15 @@ Field tls_field() {
                             "empty uses the system's.")
                   .default_value("")
                   .example("./root_cas.pem"),
-              Field::object(field::kClientCerts,
-                            "A client certificate for mutual TLS (at most one: librdkafka "
-                            "presents one certificate).",
-                            {Field::string(field::kCertFile, "The certificate (PEM file)."),
-                             Field::string(field::kKeyFile, "Its private key (PEM file)."),
-                             Field::string(field::kPassword,
-                                           "The password of an encrypted private key.")
-                                 .default_value("")
-                                 .secret()})
+              Field::object(
+                  field::kClientCerts,
+                  "A client certificate for mutual TLS (at most one: librdkafka "
+                  "presents one certificate).",
+                  {Field::string(field::kCertFile, "The certificate (PEM file)."),
+                   Field::string(field::kKeyFile, "Its private key (PEM file)."),
+                   Field::string(field::kPassword, "The password of an encrypted private key.")
+                       .default_value("")
+                       .secret()})
                   .list()
                   .default_value(Json::empty_array())})
       .advanced();
@@ -196,8 +196,8 @@ TopicPartitions parse_topic_entry(std::string_view entry, const std::string& whe
   int32_t lo = parse_partition(spec.substr(0, dash), where, entry);
   int32_t hi = parse_partition(spec.substr(dash + 1), where, entry);
   if (hi < lo)
-    throw sdk::ConfigError("field " + where + ": partition range '" + std::string(spec) +
-                           "' in '" + std::string(entry) + "' ends before it starts");
+    throw sdk::ConfigError("field " + where + ": partition range '" + std::string(spec) + "' in '" +
+                           std::string(entry) + "' ends before it starts");
   for (int32_t p = lo; p <= hi; ++p)
     tp.partitions.push_back(p);
   return tp;
@@ -371,8 +371,7 @@ InputConfig parse_input_config(const sdk::Config& cfg) {
       c.explicit_tps.push_back(std::move(tp));
     }
   }
-  if (!any_whole && !any_explicit)
-    throw sdk::ConfigError("field /topics: list at least one topic");
+  if (!any_whole && !any_explicit) throw sdk::ConfigError("field /topics: list at least one topic");
   if (any_whole && any_explicit)
     throw sdk::ConfigError("field /topics: whole topics (consumer group) and explicit "
                            "topic:partition entries cannot be mixed");
@@ -465,8 +464,8 @@ Properties client_properties(const ClientConfig& c) {
   p.push_back({"bootstrap.servers", servers, "/addresses"});
   p.push_back({"client.id", c.client_id, "/client_id"});
   const bool sasl = !c.sasl.mechanism.empty();
-  const char* protocol = c.tls.enabled ? (sasl ? "sasl_ssl" : "ssl")
-                                       : (sasl ? "sasl_plaintext" : "plaintext");
+  const char* protocol =
+      c.tls.enabled ? (sasl ? "sasl_ssl" : "ssl") : (sasl ? "sasl_plaintext" : "plaintext");
   p.push_back({"security.protocol", protocol, c.tls.enabled ? "/tls/enabled" : "/sasl/mechanism"});
   if (c.tls.enabled) {
     if (c.tls.skip_cert_verify)
@@ -497,8 +496,8 @@ Properties input_properties(const InputConfig& c) {
   // Offsets are committed by the input's checkpointer only.
   p.push_back({"enable.auto.commit", "false", "/commit_period"});
   p.push_back({"enable.auto.offset.store", "false", "/commit_period"});
-  p.push_back({"auto.offset.reset", c.start_from_oldest ? "earliest" : "latest",
-               "/start_from_oldest"});
+  p.push_back(
+      {"auto.offset.reset", c.start_from_oldest ? "earliest" : "latest", "/start_from_oldest"});
   p.push_back({"queued.min.messages", std::to_string(c.fetch_buffer_cap), "/fetch_buffer_cap"});
   p.push_back({"session.timeout.ms", ms(c.session_timeout), "/group/session_timeout"});
   p.push_back({"heartbeat.interval.ms", ms(c.heartbeat_interval), "/group/heartbeat_interval"});
@@ -516,8 +515,7 @@ Properties input_properties(const InputConfig& c) {
 Properties output_properties(const OutputConfig& c) {
   Properties p = client_properties(c.client);
   p.push_back({"enable.idempotence", c.idempotent_write ? "true" : "false", "/idempotent_write"});
-  if (!c.idempotent_write)
-    p.push_back({"acks", c.ack_replicas ? "all" : "1", "/ack_replicas"});
+  if (!c.idempotent_write) p.push_back({"acks", c.ack_replicas ? "all" : "1", "/ack_replicas"});
   p.push_back({"compression.codec", c.compression, "/compression"});
   p.push_back({"message.max.bytes", std::to_string(c.max_msg_bytes), "/max_msg_bytes"});
   p.push_back({"message.timeout.ms", ms(c.timeout), "/timeout"});
@@ -574,7 +572,8 @@ default, retries within `timeout` never duplicate records nor reorder a partitio
 murmur2 hash of the key modulo the partition count), so records of one key land in the same
 partition as those written by Java producers. Records without a key go to a random partition.)";
 
-const char* const kInputExamples = R"(# A consumer group: run as many instances as there are partitions
+const char* const kInputExamples =
+    R"(# A consumer group: run as many instances as there are partitions
 input:
   kafka:
     addresses: [ localhost:9092 ]

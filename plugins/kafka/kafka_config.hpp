@@ -140,8 +140,8 @@ enum class Partitioner { Murmur2Hash, Random, RoundRobin, Manual };
 
 struct OutputConfig {
   ClientConfig client;
-  std::string topic;     // interpolated
-  std::string key;       // interpolated; empty: no key
+  std::string topic; // interpolated
+  std::string key;   // interpolated; empty: no key
   Partitioner partitioner = Partitioner::Murmur2Hash;
   std::string partition; // interpolated, with Partitioner::Manual
   std::string compression = "none";

@@ -130,8 +130,8 @@ public:
         bytes += m->len;
         hold->msgs.push_back(m);
       }
-      const bool full = hold->msgs.size() >= read_cap_ ||
-                        (cfg_.batch_bytes != 0 && bytes >= cfg_.batch_bytes);
+      const bool full =
+          hold->msgs.size() >= read_cap_ || (cfg_.batch_bytes != 0 && bytes >= cfg_.batch_bytes);
       if (full) break;
       if (cfg_.batch_period.count() > 0) {
         if (Clock::now() >= deadline || ctx_.cancelled()) break;
@@ -235,10 +235,10 @@ private:
         for (const auto& tp : cfg_.explicit_tps) {
           for (int32_t p : tp.partitions) {
             // The committed offset of the group, else auto.offset.reset (start_from_oldest).
-            int64_t start = cfg_.consumer_group.empty()
-                                ? (cfg_.start_from_oldest ? RD_KAFKA_OFFSET_BEGINNING
-                                                          : RD_KAFKA_OFFSET_END)
-                                : RD_KAFKA_OFFSET_INVALID;
+            int64_t start =
+                cfg_.consumer_group.empty()
+                    ? (cfg_.start_from_oldest ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END)
+                    : RD_KAFKA_OFFSET_INVALID;
             rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), p)->offset = start;
             parts_[{tp.topic, p}] = std::make_shared<PartitionState>(tp.topic, p);
           }
@@ -298,11 +298,11 @@ private:
         const char* name = nullptr;
         const void* value = nullptr;
         size_t size = 0;
-        for (size_t h = 0; rd_kafka_header_get_all(hdrs, h, &name, &value, &size) ==
-                           RD_KAFKA_RESP_ERR_NO_ERROR;
+        for (size_t h = 0;
+             rd_kafka_header_get_all(hdrs, h, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
              ++h)
-          ref.set_meta(name, std::string_view(static_cast<const char*>(value),
-                                              value != nullptr ? size : 0));
+          ref.set_meta(
+              name, std::string_view(static_cast<const char*>(value), value != nullptr ? size : 0));
       }
     }
     // Per partition group: topic, partition and lag (against the cached high watermark).
@@ -311,8 +311,8 @@ private:
       size_t end = g + 1 < group_start.size() ? group_start[g + 1] : msgs.size();
       rd_kafka_message_t* first = msgs[start];
       batch.set_meta(meta::kTopic, rd_kafka_topic_name(first->rkt), start);
-      batch.set_meta(meta::kPartition,
-                     std::string_view(num, fmt_int(num, first->partition)), start);
+      batch.set_meta(meta::kPartition, std::string_view(num, fmt_int(num, first->partition)),
+                     start);
       int64_t low = 0, high = -1;
       rd_kafka_get_watermark_offsets(rk_, rd_kafka_topic_name(first->rkt), first->partition, &low,
                                      &high);
@@ -552,8 +552,7 @@ PLUGCTL_REGISTER_INPUT(KafkaInput, .name = "kafka",
                        .summary = "Consumes records from Kafka topics (consumer group or "
                                   "explicit partitions), committing only delivered offsets.",
                        .description = kInputDescription, .spec = input_spec(),
-                       .stability = PLUGCTL_STABILITY_BETA,
-                       .flags = PLUGCTL_FLAG_AUTO_REPLAY_NACKS, .categories = "Services",
-                       .examples = kInputExamples);
+                       .stability = PLUGCTL_STABILITY_BETA, .flags = PLUGCTL_FLAG_AUTO_REPLAY_NACKS,
+                       .categories = "Services", .examples = kInputExamples);
 
 } // namespace plugctl::kafka

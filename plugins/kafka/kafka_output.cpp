@@ -9,12 +9,12 @@
 #include "kafka_client.hpp"
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
-#include <charconv>
-#include <cmath>
 #include <regex>
 #include <string>
 #include <thread>
@@ -66,8 +66,8 @@ struct Write {
         std::lock_guard lock(mu);
         why = first_error;
       }
-      done(PLUGCTL_ERROR, std::to_string(n_failed.load()) + " of " +
-                              std::to_string(failed.size()) + " message(s) failed: " + why);
+      done(PLUGCTL_ERROR, std::to_string(n_failed.load()) + " of " + std::to_string(failed.size()) +
+                              " message(s) failed: " + why);
     }
     delete this;
   }
@@ -203,9 +203,8 @@ private:
       rd_kafka_resp_err_t err = rd_kafka_producev(
           rk_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
           RD_KAFKA_V_VALUE(const_cast<char*>(payload.data()), payload.size()),
-          RD_KAFKA_V_KEY(key_ptr, key_len),
-          RD_KAFKA_V_TIMESTAMP(timestamp), RD_KAFKA_V_HEADERS(headers.get()),
-          RD_KAFKA_V_OPAQUE(cookie), RD_KAFKA_V_END);
+          RD_KAFKA_V_KEY(key_ptr, key_len), RD_KAFKA_V_TIMESTAMP(timestamp),
+          RD_KAFKA_V_HEADERS(headers.get()), RD_KAFKA_V_OPAQUE(cookie), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         (void)headers.release(); // librdkafka owns them now
         return {};

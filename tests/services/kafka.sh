@@ -13,10 +13,12 @@
 #
 # State lives in KAFKA_STATE_DIR (default: <repo>/.services/kafka): storage, logs, the pid, and
 # kafka.env, which the tests read:
-#   KAFKA_ADDRESS=127.0.0.1:<port>   the bootstrap address
+#   KAFKA_ADDRESS=127.0.0.1:<port>   the bootstrap address (plaintext)
+#   KAFKA_SASL_ADDRESS=127.0.0.1:<port>, KAFKA_SASL_USER, KAFKA_SASL_PASSWORD
+#                                    a SASL_PLAINTEXT listener (PLAIN, SCRAM-SHA-256/512)
 #   KAFKA_STATE_DIR=<dir>            where this broker lives (for halt/resume)
 # A test that needs a broker of its own (one it stops and restarts) runs this script with its own
-# KAFKA_STATE_DIR.
+# KAFKA_STATE_DIR. KAFKA_EXTRA_PROPERTIES (lines of key=value) is appended to server.properties.
 set -euo pipefail
 
 KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
@@ -27,6 +29,9 @@ STATE="${KAFKA_STATE_DIR:-$REPO/.services/kafka}"
 CACHE="${PLUGCTL_CACHE_DIR:-$HOME/.cache/plugctl}/kafka/$KAFKA_VERSION"
 LIBS="$CACHE/libs"
 START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
+# The one user of the SASL listener (PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512).
+SASL_USER=plugctl
+SASL_PASSWORD=plugctl-secret
 
 log() { echo "kafka.sh: $*" >&2; }
 die() {
@@ -104,16 +109,20 @@ run_java() {
 }
 
 write_config() {
-  local port="$1" cport="$2"
+  local port="$1" cport="$2" sport="$3"
   mkdir -p "$STATE/data" "$STATE/logs"
   cat >"$STATE/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
 controller.listener.names=CONTROLLER
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sport,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sport
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$SASL_USER="$SASL_PASSWORD";
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$STATE/data
 num.partitions=1
@@ -134,6 +143,10 @@ num.network.threads=2
 num.io.threads=4
 log.flush.interval.messages=9223372036854775807
 EOF
+  # Extra broker properties, one per line (the benchmark turns on topic auto-creation).
+  if [ -n "${KAFKA_EXTRA_PROPERTIES:-}" ]; then
+    printf '%s\n' "$KAFKA_EXTRA_PROPERTIES" >>"$STATE/server.properties"
+  fi
   cat >"$STATE/log4j2.properties" <<EOF
 status = error
 appender.file.type = File
@@ -151,9 +164,12 @@ EOF
 }
 
 write_env() {
-  local port="$1" cport="$2"
+  local port="$1" cport="$2" sport="$3"
   cat >"$STATE/kafka.env.tmp" <<EOF
 KAFKA_ADDRESS=127.0.0.1:$port
+KAFKA_SASL_ADDRESS=127.0.0.1:$sport
+KAFKA_SASL_USER=$SASL_USER
+KAFKA_SASL_PASSWORD=$SASL_PASSWORD
 KAFKA_CONTROLLER_PORT=$cport
 KAFKA_STATE_DIR=$STATE
 KAFKA_VERSION=$KAFKA_VERSION
@@ -166,6 +182,7 @@ read_env() {
   # shellcheck disable=SC1091
   . "$STATE/kafka.env"
   PORT="${KAFKA_ADDRESS##*:}"
+  SPORT="${KAFKA_SASL_ADDRESS##*:}"
   CPORT="$KAFKA_CONTROLLER_PORT"
 }
 
@@ -214,16 +231,21 @@ cmd_start() {
   PORT="$(free_port)"
   CPORT="$(free_port)"
   while [ "$CPORT" = "$PORT" ]; do CPORT="$(free_port)"; done
-  write_config "$PORT" "$CPORT"
+  SPORT="$(free_port)"
+  while [ "$SPORT" = "$PORT" ] || [ "$SPORT" = "$CPORT" ]; do SPORT="$(free_port)"; done
+  write_config "$PORT" "$CPORT" "$SPORT"
   local cluster_id
   cluster_id="$(run_java kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)"
   [ -n "$cluster_id" ] || die "could not generate a cluster id"
   if ! run_java kafka.tools.StorageTool format -t "$cluster_id" -c "$STATE/server.properties" \
-    --ignore-formatted >"$STATE/logs/format.log" 2>&1; then
+    --ignore-formatted \
+    --add-scram "SCRAM-SHA-256=[name=$SASL_USER,password=\"$SASL_PASSWORD\"]" \
+    --add-scram "SCRAM-SHA-512=[name=$SASL_USER,password=\"$SASL_PASSWORD\"]" \
+    >"$STATE/logs/format.log" 2>&1; then
     cat "$STATE/logs/format.log" >&2
     die "could not format the storage in $STATE/data"
   fi
-  write_env "$PORT" "$CPORT"
+  write_env "$PORT" "$CPORT" "$SPORT"
   launch
   log "Apache Kafka $KAFKA_VERSION serving at 127.0.0.1:$PORT (state in $STATE)"
 }
@@ -261,7 +283,7 @@ cmd_resume() {
   read_env
   if running; then return 0; fi
   for _ in $(seq 1 100); do
-    port_free "$PORT" && port_free "$CPORT" && break
+    port_free "$PORT" && port_free "$CPORT" && port_free "$SPORT" && break
     sleep 0.1
   done
   launch

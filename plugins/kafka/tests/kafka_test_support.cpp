@@ -50,19 +50,31 @@ void set(rd_kafka_conf_t* conf, const char* k, const char* v) {
 
 } // namespace
 
-std::string address_from_env_file(const std::string& path) {
+namespace {
+std::string env_file_value(const std::string& path, const std::string& key) {
   std::ifstream in(path);
   std::string line;
   while (std::getline(in, line))
-    if (line.rfind("KAFKA_ADDRESS=", 0) == 0) return line.substr(14);
+    if (line.rfind(key + "=", 0) == 0) return line.substr(key.size() + 1);
   return {};
+}
+std::string env_path() {
+  const char* env = std::getenv("PLUGCTL_KAFKA_ENV");
+  return env != nullptr && *env != '\0' ? std::string(env)
+                                        : source_dir() + "/.services/kafka/kafka.env";
+}
+} // namespace
+
+std::string address_from_env_file(const std::string& path) {
+  return env_file_value(path, "KAFKA_ADDRESS");
+}
+
+std::string broker_env(const std::string& key) {
+  return env_file_value(env_path(), key);
 }
 
 std::string broker_address() {
-  const char* env = std::getenv("PLUGCTL_KAFKA_ENV");
-  std::string path = env != nullptr && *env != '\0'
-                         ? std::string(env)
-                         : source_dir() + "/.services/kafka/kafka.env";
+  std::string path = env_path();
   std::string addr = address_from_env_file(path);
   if (addr.empty())
     throw std::runtime_error("no Kafka broker for the tests: " + path +

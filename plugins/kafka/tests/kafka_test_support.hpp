@@ -8,8 +8,8 @@
 #include "support/support.hpp"
 
 #include <chrono>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <map>
@@ -26,6 +26,9 @@ namespace plugctl::test::kafka {
 // `tests/services/kafka.sh start` writes (PLUGCTL_KAFKA_ENV names another one). Throws
 // std::runtime_error saying how to start it when there is none.
 std::string broker_address();
+
+// A value (KAFKA_SASL_ADDRESS, KAFKA_SASL_USER, ...) of the shared broker's kafka.env.
+std::string broker_env(const std::string& key);
 
 // KAFKA_ADDRESS from a kafka.env file of tests/services/kafka.sh (empty when unreadable).
 std::string address_from_env_file(const std::string& path);
