@@ -76,8 +76,14 @@ YAML
   t0=$(now)
   /usr/bin/time -f '%M' -o "$WORK/rss.pl" "$PLUGCTL" run "$WORK/p.yaml" &
   pid=$!
+  local limit=$((SECONDS + 600))
   while [ "$(end_offsets "$1")" -lt "$N" ]; do
     kill -0 "$pid" 2>/dev/null || { echo "plugctl exited early" >&2; exit 1; }
+    if [ $SECONDS -ge $limit ]; then
+      pkill -KILL -P "$pid" 2>/dev/null || true
+      echo "plugctl copied $(end_offsets "$1") of $N records in 600 s" >&2
+      exit 1
+    fi
     sleep 0.05
   done
   t1=$(now)

@@ -124,6 +124,27 @@ inline int topic_partitions(const rd_kafka_metadata_t* md, const std::string& to
   return -1;
 }
 
+// Whether the cluster has `topic`, asking for it by name: a producer's request lets a broker
+// with auto.create.topics.enable create it. Unreachable brokers throw sdk::NotConnected.
+inline bool topic_exists(rd_kafka_t* rk, const ClientEvents& ev, const std::string& addresses,
+                         const std::string& topic, int timeout_ms) {
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  if (rkt == nullptr) return false;
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
+  rd_kafka_topic_destroy(rkt);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    std::string last = ev.last_error();
+    throw sdk::NotConnected("cannot reach the Kafka brokers at " + addresses + ": " +
+                            rd_kafka_err2str(err) + (last.empty() ? "" : " (" + last + ")"));
+  }
+  MetadataPtr hold(md);
+  if (md->topic_cnt != 1) return false;
+  // LEADER_NOT_AVAILABLE: being created (auto-creation), it will be there.
+  return md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR ||
+         md->topics[0].err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
+}
+
 inline std::string joined_addresses(const ClientConfig& c) {
   std::string s;
   for (const auto& a : c.addresses)

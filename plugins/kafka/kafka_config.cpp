@@ -234,7 +234,7 @@ sdk::Spec input_spec() {
                  .default_value(true))
       .field(Field::integer(field::kCheckpointLimit,
                             "Most messages of one partition that may be in flight (read, not yet "
-                            "acknowledged) at once. A partition at its limit is paused until "
+                            "acknowledged) at once. A partition at its limit gets no more until "
                             "acknowledgements come back; this bounds the redelivery after a crash "
                             "and the memory a slow output can hold.")
                  .default_value(Json(kDefaultCheckpointLimit)))
@@ -244,7 +244,9 @@ sdk::Spec input_spec() {
                  .advanced())
       .field(Field::integer(field::kFetchBufferCap,
                             "Messages per partition fetched ahead of the pipeline "
-                            "(librdkafka's queued.min.messages).")
+                            "(librdkafka's queued.min.messages); also how many messages of a "
+                            "partition at its checkpoint_limit wait in the input before the "
+                            "partition's fetching is paused.")
                  .default_value(Json(kDefaultFetchBufferCap))
                  .advanced())
       .field(Field::object(

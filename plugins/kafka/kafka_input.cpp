@@ -21,6 +21,8 @@
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
+#include <list>
 #include <map>
 #include <mutex>
 #include <string>
@@ -44,7 +46,6 @@ struct PartitionState {
   Checkpointer checkpoint; // under mu_
   int64_t committed = -1;  // last offset committed by this instance (under mu_)
   bool revoked = false;    // under mu_
-  bool paused = false;     // under mu_
 };
 using PartitionPtr = std::shared_ptr<PartitionState>;
 using PartitionKey = std::pair<std::string, int32_t>;
@@ -101,19 +102,27 @@ public:
     resume_partitions();
 
     auto hold = std::make_unique<MessageHold>();
-    hold->msgs.reserve(read_cap_);
+    auto& msgs = hold->msgs;
+    msgs.reserve(read_cap_);
     size_t bytes = 0;
     std::string error;
+    begin_room();
+    take_held(msgs, bytes);
     const auto deadline = Clock::now() + cfg_.batch_period;
     std::vector<rd_kafka_message_t*> got(read_cap_);
-    for (;;) {
-      size_t want = read_cap_ - hold->msgs.size();
-      int timeout_ms = 100;
+    for (bool waited = false;;) {
+      if (msgs.size() >= read_cap_ || (cfg_.batch_bytes != 0 && bytes >= cfg_.batch_bytes)) break;
+      // Take what has arrived without waiting; when nothing has, wait (at most 100 ms, or
+      // what is left of batching.period) for the first message only.
+      int timeout_ms = 0;
+      size_t want = read_cap_ - msgs.size();
       if (cfg_.batch_period.count() > 0) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-        timeout_ms = static_cast<int>(std::clamp<int64_t>(left.count(), 0, 100));
-      } else if (!hold->msgs.empty()) {
-        timeout_ms = 0;
+        if (left.count() <= 0) break;
+        timeout_ms = static_cast<int>(std::min<int64_t>(left.count(), 100));
+      } else if (msgs.empty() && !waited) {
+        timeout_ms = 100;
+        want = 1;
       }
       ssize_t n = rd_kafka_consume_batch_queue(queue_, timeout_ms, got.data(), want);
       if (n < 0) {
@@ -127,19 +136,22 @@ public:
           rd_kafka_message_destroy(m);
           continue;
         }
+        if (!admit(m)) continue; // held back: its partition is at checkpoint_limit
         bytes += m->len;
-        hold->msgs.push_back(m);
+        msgs.push_back(m);
       }
-      const bool full =
-          hold->msgs.size() >= read_cap_ || (cfg_.batch_bytes != 0 && bytes >= cfg_.batch_bytes);
-      if (full) break;
       if (cfg_.batch_period.count() > 0) {
-        if (Clock::now() >= deadline || ctx_.cancelled()) break;
+        if (ctx_.cancelled()) break;
         continue;
       }
-      if (n == 0 || !hold->msgs.empty()) break;
+      if (timeout_ms != 0) {
+        waited = true;
+        if (n > 0) continue; // the first message came: take the rest of what is there
+        break;
+      }
+      if (n == 0 || n < static_cast<ssize_t>(want)) break;
     }
-    if (hold->msgs.empty()) {
+    if (msgs.empty()) {
       if (!error.empty()) throw sdk::Error("kafka input: " + error);
       return PLUGCTL_AGAIN;
     }
@@ -164,7 +176,6 @@ public:
       auto& p = *s.part;
       if (p.revoked) continue; // read under an earlier assignment: commits nothing
       p.checkpoint.ack(s.handle);
-      if (p.paused && p.checkpoint.pending() < cfg_.checkpoint_limit) resume_wanted_ = true;
     }
     tokens_.erase(it);
   }
@@ -322,7 +333,6 @@ private:
       }
     }
 
-    std::vector<PartitionState*> to_pause;
     {
       std::lock_guard lock(mu_);
       token = ++next_token_;
@@ -340,18 +350,7 @@ private:
           part->revoked = true;
         }
         tracked.push_back(Span{part, part->checkpoint.track(span.first, span.second)});
-        if (!part->revoked && !part->paused &&
-            part->checkpoint.pending() >= cfg_.checkpoint_limit) {
-          part->paused = true;
-          to_pause.push_back(part.get());
-        }
       }
-    }
-    if (!to_pause.empty()) {
-      auto list = new_partition_list(static_cast<int>(to_pause.size()));
-      for (auto* p : to_pause)
-        rd_kafka_topic_partition_list_add(list.get(), p->topic.c_str(), p->partition);
-      rd_kafka_pause_partitions(rk_, list.get());
     }
     return batch;
   }
@@ -362,20 +361,105 @@ private:
     return static_cast<size_t>(p - buf);
   }
 
-  // Resumes the partitions paused at checkpoint_limit whose acknowledgements came back.
-  void resume_partitions() {
-    if (!resume_wanted_.exchange(false)) return;
-    auto list = new_partition_list();
-    {
-      std::lock_guard lock(mu_);
-      for (auto& [key, p] : parts_) {
-        if (p->paused && p->checkpoint.pending() < cfg_.checkpoint_limit) {
-          p->paused = false;
-          rd_kafka_topic_partition_list_add(list.get(), p->topic.c_str(), p->partition);
-        }
+  // --- checkpoint_limit ------------------------------------------------------------------------
+  //
+  // A partition with checkpoint_limit messages in flight gets no more until acknowledgements
+  // come back: what the consumer hands out for it meanwhile waits here, in order, on the read
+  // thread. Only when that reaches fetch_buffer_cap is the partition paused in librdkafka (a
+  // pause drops librdkafka's prefetched messages, and the resume fetches them again: costly if
+  // it happened at every limit).
+
+  struct Held {
+    const rd_kafka_topic_t* rkt;
+    int32_t partition;
+    std::deque<rd_kafka_message_t*> msgs;
+    bool paused = false; // paused in librdkafka (hold full)
+    size_t room = 0;     // messages it may still hand out in this read
+  };
+
+  Held& held_of(const rd_kafka_message_t* m) {
+    for (auto& h : held_)
+      if (h.rkt == m->rkt && h.partition == m->partition) return h;
+    held_.push_back(Held{m->rkt, m->partition, {}, false, 0});
+    Held& h = held_.back();
+    h.room = room_of(rd_kafka_topic_name(m->rkt), m->partition);
+    return h;
+  }
+
+  // Messages the partition may hand out now (checkpoint_limit minus those in flight).
+  size_t room_of(const char* topic, int32_t partition) {
+    std::lock_guard lock(mu_);
+    auto it = parts_.find({topic, partition});
+    if (it == parts_.end()) return SIZE_MAX; // not assigned (any more): nothing to bound
+    size_t pending = it->second->checkpoint.pending();
+    return pending >= cfg_.checkpoint_limit ? 0 : cfg_.checkpoint_limit - pending;
+  }
+
+  void begin_room() {
+    for (auto& h : held_)
+      h.room = room_of(rd_kafka_topic_name(h.rkt), h.partition);
+  }
+
+  // Moves held messages of partitions with room into the batch (oldest first).
+  void take_held(std::vector<rd_kafka_message_t*>& msgs, size_t& bytes) {
+    for (auto& h : held_) {
+      while (!h.msgs.empty() && h.room > 0 && msgs.size() < read_cap_) {
+        rd_kafka_message_t* m = h.msgs.front();
+        h.msgs.pop_front();
+        --h.room;
+        bytes += m->len;
+        msgs.push_back(m);
       }
     }
+  }
+
+  // Whether a fresh message goes into this batch; if not it is held (and its partition paused
+  // in librdkafka once the hold is full).
+  bool admit(rd_kafka_message_t* m) {
+    Held& h = held_of(m);
+    if (h.msgs.empty() && h.room > 0) {
+      if (h.room != SIZE_MAX) --h.room;
+      return true;
+    }
+    h.msgs.push_back(m);
+    if (!h.paused && h.msgs.size() >= static_cast<size_t>(cfg_.fetch_buffer_cap)) {
+      h.paused = true;
+      auto list = new_partition_list(1);
+      rd_kafka_topic_partition_list_add(list.get(), rd_kafka_topic_name(h.rkt), h.partition);
+      rd_kafka_pause_partitions(rk_, list.get());
+    }
+    return false;
+  }
+
+  // Resumes the partitions whose hold has drained; forgets empty holds.
+  void resume_partitions() {
+    auto list = new_partition_list();
+    for (auto it = held_.begin(); it != held_.end();) {
+      if (it->paused && it->msgs.empty()) {
+        rd_kafka_topic_partition_list_add(list.get(), rd_kafka_topic_name(it->rkt), it->partition);
+        it->paused = false;
+      }
+      if (!it->paused && it->msgs.empty())
+        it = held_.erase(it);
+      else
+        ++it;
+    }
     if (list->cnt > 0) rd_kafka_resume_partitions(rk_, list.get());
+  }
+
+  // Drops what is held for partitions this instance no longer owns (the new owner reads them
+  // from the last commit). On the read thread.
+  void drop_held(const rd_kafka_topic_partition_list_t* parts) {
+    for (auto it = held_.begin(); it != held_.end();) {
+      if (parts == nullptr || rd_kafka_topic_partition_list_find(
+                                  parts, rd_kafka_topic_name(it->rkt), it->partition) != nullptr) {
+        for (auto* m : it->msgs)
+          rd_kafka_message_destroy(m);
+        it = held_.erase(it);
+      } else {
+        ++it;
+      }
+    }
   }
 
   // --- commits --------------------------------------------------------------------------------
@@ -478,6 +562,7 @@ private:
         parts_.erase(it);
       }
     }
+    drop_held(parts);
     ctx_.info("kafka input: revoked " + describe(parts));
     if (cooperative) {
       rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk_, parts);
@@ -516,6 +601,7 @@ private:
     }
     // Leaves the group (the revoke callback runs here, on this thread).
     rd_kafka_consumer_close(rk_);
+    drop_held(nullptr);
     if (queue_ != nullptr) rd_kafka_queue_destroy(queue_);
     queue_ = nullptr;
     rd_kafka_destroy(rk_);
@@ -537,7 +623,7 @@ private:
   std::map<PartitionKey, PartitionPtr> parts_;
   std::unordered_map<uint64_t, std::vector<Span>> tokens_;
   uint64_t next_token_ = 0;
-  std::atomic<bool> resume_wanted_{false};
+  std::list<Held> held_; // read thread only
 
   std::mutex commit_mu_;
   std::thread committer_;

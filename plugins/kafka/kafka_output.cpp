@@ -106,7 +106,8 @@ public:
     auto md = fetch_metadata(rk_, events_, addresses_, 5000);
     if (topic_.is_static()) {
       // A fixed topic is checked once, so a typo is reported at once and by name.
-      if (topic_partitions(md.get(), cfg_.topic) < 0)
+      if (topic_partitions(md.get(), cfg_.topic) < 0 &&
+          !topic_exists(rk_, events_, addresses_, cfg_.topic, 5000))
         throw sdk::Error("kafka output: unknown topic '" + cfg_.topic + "' on the brokers at " +
                          addresses_ + " (create it, or fix field /topic)");
     }

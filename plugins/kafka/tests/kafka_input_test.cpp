@@ -60,7 +60,8 @@ TEST_F(KafkaInput, RoundTripOfHundredThousandKeyedRecordsWithHeaders) {
   const std::string out = dir.file("out.txt");
   auto cfg = parse_config(
       input_yaml("\"" + topic + "\"", group, "    commit_period: 100ms\n") +
-          "pipeline:\n  processors:\n    - mapping: |\n"
+          // One processing thread: batches reach the output in the order they were read.
+          "pipeline:\n  threads: 1\n  processors:\n    - mapping: |\n"
           "        root = meta(\"kafka_partition\") + \"|\" + meta(\"kafka_offset\") + \"|\" + "
           "meta(\"kafka_key\") + \"|\" + meta(\"h1\") + \"|\" + meta(\"h2\") + \"|\" + "
           "meta(\"kafka_topic\") + \"|\" + meta(\"kafka_lag\") + \"|\" + "
@@ -170,6 +171,39 @@ TEST_F(KafkaInput, OutOfOrderAcksNeverCommitPastAnUnacknowledgedMessage) {
   auto& ch = channel(chan);
   std::lock_guard lock(ch.mu);
   EXPECT_EQ(ch.received.size(), 100u);
+}
+
+// A small checkpoint_limit pauses each partition again and again (every read brings more than
+// the limit); the pauses are lifted as acknowledgements come back, and everything arrives.
+TEST_F(KafkaInput, CheckpointLimitPausesAndResumesPartitions) {
+  const std::string topic = unique_name("limit"), group = unique_name("g"),
+                    chan = unique_name("limit");
+  create_topic(addr_, topic, 2);
+  const size_t n = 20000;
+  std::vector<Record> recs(n);
+  for (size_t i = 0; i < n; ++i) {
+    recs[i].value = "l-" + std::to_string(i);
+    recs[i].partition = static_cast<int32_t>(i % 2);
+  }
+  produce(addr_, topic, recs);
+  reset_channel(chan);
+  channel(chan).delay_ms = 1;
+  auto cfg = parse_config(input_yaml("\"" + topic + "\"", group,
+                                     "    checkpoint_limit: 100\n    commit_period: 50ms\n") +
+                              "output:\n  test_capture:\n    channel: \"" + chan + "\"\n",
+                          registry());
+  auto r = run_until(cfg, registry(), [&] {
+    auto& ch = channel(chan);
+    std::lock_guard lock(ch.mu);
+    return ch.received.size() >= n;
+  });
+  EXPECT_EQ(r.exit_code, 0);
+  auto& ch = channel(chan);
+  std::lock_guard lock(ch.mu);
+  std::set<std::string> distinct(ch.received.begin(), ch.received.end());
+  EXPECT_EQ(distinct.size(), n) << "a paused partition was not resumed";
+  CommittedReader committed(addr_, group);
+  EXPECT_EQ(committed.get(topic, 2), high_watermarks(addr_, topic, 2));
 }
 
 // kill -9 half way through kafka -> file, then a restart: every record is in the file (read
