@@ -243,10 +243,10 @@ sdk::Spec input_spec() {
                  .default_value("1s")
                  .advanced())
       .field(Field::integer(field::kFetchBufferCap,
-                            "Messages per partition fetched ahead of the pipeline "
-                            "(librdkafka's queued.min.messages); also how many messages of a "
-                            "partition at its checkpoint_limit wait in the input before the "
-                            "partition's fetching is paused.")
+                            "How many fetched messages of a partition at its checkpoint_limit "
+                            "wait in the input before the partition's fetching is paused. "
+                            "(librdkafka's own prefetch is tuned with rdkafka_properties, e.g. "
+                            "queued.min.messages.)")
                  .default_value(Json(kDefaultFetchBufferCap))
                  .advanced())
       .field(Field::object(
@@ -500,7 +500,8 @@ Properties input_properties(const InputConfig& c) {
   p.push_back({"enable.auto.offset.store", "false", "/commit_period"});
   p.push_back(
       {"auto.offset.reset", c.start_from_oldest ? "earliest" : "latest", "/start_from_oldest"});
-  p.push_back({"queued.min.messages", std::to_string(c.fetch_buffer_cap), "/fetch_buffer_cap"});
+  // librdkafka's own prefetch (queued.min.messages, 100000 by default) is left alone: below it,
+  // librdkafka 2.0 only fetches again on its next one-second wakeup once its queue was full.
   p.push_back({"session.timeout.ms", ms(c.session_timeout), "/group/session_timeout"});
   p.push_back({"heartbeat.interval.ms", ms(c.heartbeat_interval), "/group/heartbeat_interval"});
   p.push_back({"max.poll.interval.ms",

@@ -73,7 +73,7 @@ inline constexpr std::string_view kLag = "kafka_lag";
 inline constexpr std::string_view kTombstone = "kafka_tombstone_message";
 } // namespace meta
 
-inline constexpr int64_t kDefaultCheckpointLimit = 1024;
+inline constexpr int64_t kDefaultCheckpointLimit = 8192;
 inline constexpr int64_t kDefaultFetchBufferCap = 10000;
 inline constexpr int64_t kDefaultMaxInFlight = 64;
 inline constexpr int64_t kDefaultMaxMsgBytes = 1000000;

@@ -99,7 +99,6 @@ public:
 
   plugctl_status read(sdk::ReadResult& out) override {
     if (rk_ == nullptr || !started_) throw sdk::NotConnected("kafka input is not connected");
-    resume_partitions();
 
     auto hold = std::make_unique<MessageHold>();
     auto& msgs = hold->msgs;
@@ -108,6 +107,16 @@ public:
     std::string error;
     begin_room();
     take_held(msgs, bytes);
+    if (hold_full()) {
+      // A partition at its limit has fetch_buffer_cap messages waiting: read nothing more until
+      // its acknowledgements come back (librdkafka stops fetching once its own queue is full).
+      if (msgs.empty()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        return PLUGCTL_AGAIN;
+      }
+      out.batch.emplace(build_batch(std::move(hold), out.token));
+      return PLUGCTL_OK;
+    }
     const auto deadline = Clock::now() + cfg_.batch_period;
     std::vector<rd_kafka_message_t*> got(read_cap_);
     for (bool waited = false;;) {
@@ -124,7 +133,16 @@ public:
         timeout_ms = 100;
         want = 1;
       }
-      ssize_t n = rd_kafka_consume_batch_queue(queue_, timeout_ms, got.data(), want);
+      ssize_t n;
+      if (want == 1 && timeout_ms > 0) {
+        // One message, returned as soon as it arrives (consume_batch_queue waits for `want`
+        // messages or the whole timeout).
+        rd_kafka_message_t* m = rd_kafka_consume_queue(queue_, timeout_ms);
+        n = m != nullptr ? 1 : 0;
+        got[0] = m;
+      } else {
+        n = rd_kafka_consume_batch_queue(queue_, timeout_ms, got.data(), want);
+      }
       if (n < 0) {
         error = rd_kafka_err2str(rd_kafka_last_error());
         break;
@@ -140,6 +158,7 @@ public:
         bytes += m->len;
         msgs.push_back(m);
       }
+      if (hold_full()) break;
       if (cfg_.batch_period.count() > 0) {
         if (ctx_.cancelled()) break;
         continue;
@@ -365,22 +384,22 @@ private:
   //
   // A partition with checkpoint_limit messages in flight gets no more until acknowledgements
   // come back: what the consumer hands out for it meanwhile waits here, in order, on the read
-  // thread. Only when that reaches fetch_buffer_cap is the partition paused in librdkafka (a
-  // pause drops librdkafka's prefetched messages, and the resume fetches them again: costly if
-  // it happened at every limit).
+  // thread. Once fetch_buffer_cap messages of one partition wait, the input stops taking
+  // messages from librdkafka (whose queue then fills and stops fetching) until they can go.
+  // librdkafka's pause is not used for this: it drops the prefetched messages, and librdkafka 2.0
+  // fetches again only at its next one-second wakeup, which would cap the throughput.
 
   struct Held {
     const rd_kafka_topic_t* rkt;
     int32_t partition;
     std::deque<rd_kafka_message_t*> msgs;
-    bool paused = false; // paused in librdkafka (hold full)
-    size_t room = 0;     // messages it may still hand out in this read
+    size_t room = 0; // messages it may still hand out in this read
   };
 
   Held& held_of(const rd_kafka_message_t* m) {
     for (auto& h : held_)
       if (h.rkt == m->rkt && h.partition == m->partition) return h;
-    held_.push_back(Held{m->rkt, m->partition, {}, false, 0});
+    held_.push_back(Held{m->rkt, m->partition, {}, 0});
     Held& h = held_.back();
     h.room = room_of(rd_kafka_topic_name(m->rkt), m->partition);
     return h;
@@ -396,8 +415,20 @@ private:
   }
 
   void begin_room() {
-    for (auto& h : held_)
-      h.room = room_of(rd_kafka_topic_name(h.rkt), h.partition);
+    for (auto it = held_.begin(); it != held_.end();) {
+      if (it->msgs.empty()) {
+        it = held_.erase(it);
+        continue;
+      }
+      it->room = room_of(rd_kafka_topic_name(it->rkt), it->partition);
+      ++it;
+    }
+  }
+
+  bool hold_full() const {
+    for (const auto& h : held_)
+      if (h.msgs.size() >= static_cast<size_t>(cfg_.fetch_buffer_cap)) return true;
+    return false;
   }
 
   // Moves held messages of partitions with room into the batch (oldest first).
@@ -413,8 +444,7 @@ private:
     }
   }
 
-  // Whether a fresh message goes into this batch; if not it is held (and its partition paused
-  // in librdkafka once the hold is full).
+  // Whether a fresh message goes into this batch; if not it is held.
   bool admit(rd_kafka_message_t* m) {
     Held& h = held_of(m);
     if (h.msgs.empty() && h.room > 0) {
@@ -422,29 +452,7 @@ private:
       return true;
     }
     h.msgs.push_back(m);
-    if (!h.paused && h.msgs.size() >= static_cast<size_t>(cfg_.fetch_buffer_cap)) {
-      h.paused = true;
-      auto list = new_partition_list(1);
-      rd_kafka_topic_partition_list_add(list.get(), rd_kafka_topic_name(h.rkt), h.partition);
-      rd_kafka_pause_partitions(rk_, list.get());
-    }
     return false;
-  }
-
-  // Resumes the partitions whose hold has drained; forgets empty holds.
-  void resume_partitions() {
-    auto list = new_partition_list();
-    for (auto it = held_.begin(); it != held_.end();) {
-      if (it->paused && it->msgs.empty()) {
-        rd_kafka_topic_partition_list_add(list.get(), rd_kafka_topic_name(it->rkt), it->partition);
-        it->paused = false;
-      }
-      if (!it->paused && it->msgs.empty())
-        it = held_.erase(it);
-      else
-        ++it;
-    }
-    if (list->cnt > 0) rd_kafka_resume_partitions(rk_, list.get());
   }
 
   // Drops what is held for partitions this instance no longer owns (the new owner reads them
