@@ -15,7 +15,7 @@
 # kafka.env, which the tests read:
 #   KAFKA_ADDRESS=127.0.0.1:<port>   the bootstrap address (plaintext)
 #   KAFKA_SASL_ADDRESS=127.0.0.1:<port>, KAFKA_SASL_USER, KAFKA_SASL_PASSWORD
-#                                    a SASL_PLAINTEXT listener (PLAIN, SCRAM-SHA-256/512)
+#                                    a SASL_PLAINTEXT listener (PLAIN)
 #   KAFKA_STATE_DIR=<dir>            where this broker lives (for halt/resume)
 # A test that needs a broker of its own (one it stops and restarts) runs this script with its own
 # KAFKA_STATE_DIR. KAFKA_EXTRA_PROPERTIES (lines of key=value) is appended to server.properties.
@@ -29,7 +29,7 @@ STATE="${KAFKA_STATE_DIR:-$REPO/.services/kafka}"
 CACHE="${PLUGCTL_CACHE_DIR:-$HOME/.cache/plugctl}/kafka/$KAFKA_VERSION"
 LIBS="$CACHE/libs"
 START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
-# The one user of the SASL listener (PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512).
+# The one user of the SASL listener (PLAIN).
 SASL_USER=plugctl
 SASL_PASSWORD=plugctl-secret
 
@@ -119,10 +119,8 @@ controller.listener.names=CONTROLLER
 listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sport,CONTROLLER://127.0.0.1:$cport
 advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sport
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT
-sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+sasl.enabled.mechanisms=PLAIN
 listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$SASL_USER="$SASL_PASSWORD";
-listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
-listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$STATE/data
 num.partitions=1
@@ -238,10 +236,7 @@ cmd_start() {
   cluster_id="$(run_java kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)"
   [ -n "$cluster_id" ] || die "could not generate a cluster id"
   if ! run_java kafka.tools.StorageTool format -t "$cluster_id" -c "$STATE/server.properties" \
-    --ignore-formatted \
-    --add-scram "SCRAM-SHA-256=[name=$SASL_USER,password=\"$SASL_PASSWORD\"]" \
-    --add-scram "SCRAM-SHA-512=[name=$SASL_USER,password=\"$SASL_PASSWORD\"]" \
-    >"$STATE/logs/format.log" 2>&1; then
+    --ignore-formatted >"$STATE/logs/format.log" 2>&1; then
     cat "$STATE/logs/format.log" >&2
     die "could not format the storage in $STATE/data"
   fi

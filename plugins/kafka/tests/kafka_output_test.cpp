@@ -241,7 +241,7 @@ TEST_F(KafkaOutput, WrongAddressReportsTheBrokerAndStopsPromptly) {
   auto out = run_briefly("input:\n  generate:\n    count: 10\n    interval: 1ms\n"
                          "    payload: hello\noutput:\n  kafka:\n    addresses: [ \"" +
                              bad + "\" ]\n    topic: t\nshutdown_timeout: 3s\n",
-                         2s);
+                         6s); // the first connect gives up after 5 s: its error is logged
   EXPECT_NE(out.code, -1) << "plugctl did not exit after SIGTERM\n" << out.log;
   EXPECT_NE(out.log.find("cannot reach the Kafka brokers at " + bad), std::string::npos) << out.log;
 }
