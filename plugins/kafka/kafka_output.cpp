@@ -175,12 +175,15 @@ private:
   std::string produce(const sdk::ConstBatch& batch, size_t i, Write::Cookie* cookie) {
     if (!batch.present(i)) return "message missing from the batch";
     sdk::ConstMessage msg = batch[i];
-    std::string topic;
+    std::string topic; // an interpolated topic's value (static_topic_ otherwise)
     std::string_view key;
     int32_t partition = RD_KAFKA_PARTITION_UA;
     int64_t timestamp = 0;
     try {
-      topic = std::string(topic_.eval(batch, i, buf_));
+      if (static_topic_.empty()) {
+        topic = std::string(topic_.eval(batch, i, buf_));
+        if (topic_.is_static()) static_topic_ = topic;
+      }
       if (key_) key = key_->eval(batch, i, key_buf_);
       if (partition_) partition = parse_partition(partition_->eval(batch, i, buf2_));
       if (timestamp_) timestamp = parse_timestamp(timestamp_->eval(batch, i, buf2_));
@@ -197,12 +200,13 @@ private:
                             value.data(), static_cast<ssize_t>(value.size()));
       }
     }
+    const std::string& topic_name = static_topic_.empty() ? topic : static_topic_;
     std::string_view payload = msg.payload();
     const void* key_ptr = key_ ? key.data() : nullptr;
     const size_t key_len = key_ ? key.size() : 0;
     for (;;) {
       rd_kafka_resp_err_t err = rd_kafka_producev(
-          rk_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+          rk_, RD_KAFKA_V_TOPIC(topic_name.c_str()), RD_KAFKA_V_PARTITION(partition),
           RD_KAFKA_V_VALUE(const_cast<char*>(payload.data()), payload.size()),
           RD_KAFKA_V_KEY(key_ptr, key_len), RD_KAFKA_V_TIMESTAMP(timestamp),
           RD_KAFKA_V_HEADERS(headers.get()), RD_KAFKA_V_OPAQUE(cookie), RD_KAFKA_V_END);
@@ -218,7 +222,7 @@ private:
       if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
         return "kafka output: message of " + std::to_string(payload.size()) +
                " bytes is larger than max_msg_bytes (" + std::to_string(cfg_.max_msg_bytes) + ")";
-      return "kafka output: cannot write to topic '" + topic + "': " + rd_kafka_err2str(err);
+      return "kafka output: cannot write to topic '" + topic_name + "': " + rd_kafka_err2str(err);
     }
   }
 
@@ -313,6 +317,7 @@ private:
   ClientEvents events_;
   std::string addresses_;
   sdk::Interpolated topic_;
+  std::string static_topic_; // the topic when it has no expressions (evaluated once)
   std::optional<sdk::Interpolated> key_, partition_, timestamp_;
   std::vector<std::regex> patterns_;
   std::unordered_map<std::string, bool> include_cache_;
