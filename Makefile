@@ -1,11 +1,12 @@
 # The two commands of the README:
 #   make run   - install what is missing, build, and run the bundled example pipeline
 #   make test  - install what is missing, build, and run every test
+#   make package - the .deb and .rpm packages (plugctl, plugctl-dev) into $(BUILD)/packages
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CONFIG ?= config/examples/hello_file.yaml
 
-.PHONY: all deps configure build run test bench format clean
+.PHONY: all deps configure build run test package bench format clean
 
 all: build
 
@@ -25,6 +26,10 @@ test: build
 	@scripts/test-services.sh start
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600; rc=$$?; \
 	  cd .. && scripts/test-services.sh stop; exit $$rc
+
+package: build
+	@cd $(BUILD) && cpack -G "DEB;RPM" -B packages
+	@ls -1 $(BUILD)/packages/*.deb $(BUILD)/packages/*.rpm
 
 bench: build
 	bench/run.sh

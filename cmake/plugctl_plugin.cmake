@@ -8,7 +8,13 @@
 #  - installed to lib/plugctl/plugins, where the loader looks in an installed tree.
 # TARGET names the CMake target (default plugctl-plugin-<name>). ABI is the header target to
 # compile against (default plugctl::abi; plugctl::abi_v1_0 builds against the frozen 1.0 copy).
-# C compiles C sources as strict ISO C11 (-std=c11, no GNU extensions).
+# C compiles C sources as strict ISO C11 (-std=c11, no GNU extensions); otherwise the plugin is
+# compiled as C++20 at least (the SDK needs it).
+#
+# The same file is installed by plugctl-dev (share/cmake/plugctl/, next to plugin.map) and
+# included by find_package(plugctl), so a vendor's out-of-tree plugin is built exactly like a
+# bundled one. There plugctl::abi is the imported header target, and project warnings
+# (plugctl_warnings) apply only where that target exists, i.e. in plugctl's own tree.
 set(PLUGCTL_PLUGIN_VERSION_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/plugin.map)
 
 function(plugctl_add_plugin name)
@@ -33,9 +39,14 @@ function(plugctl_add_plugin name)
   if(P_C)
     set_target_properties(${P_TARGET} PROPERTIES
       C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
+  else()
+    get_property(languages GLOBAL PROPERTY ENABLED_LANGUAGES)
+    if(CXX IN_LIST languages)
+      target_compile_features(${P_TARGET} PRIVATE cxx_std_20)
+    endif()
   endif()
   target_link_libraries(${P_TARGET} PRIVATE ${P_ABI} ${P_DEPS})
-  if(NOT P_NO_WARNINGS)
+  if(NOT P_NO_WARNINGS AND TARGET plugctl_warnings)
     target_link_libraries(${P_TARGET} PRIVATE plugctl_warnings)
   endif()
   target_link_options(${P_TARGET} PRIVATE

@@ -12,6 +12,12 @@ PACKAGES=(
   libgoogle-perftools-dev
   maven default-jre-headless iproute2 kcat
   libgtest-dev libgmock-dev libbenchmark-dev abigail-tools
+  # tests of the docs site and the schema: headless Chromium, a JSON Schema validator
+  chromium python3-jsonschema python3-yaml
+  # packaging and its tests
+  rpm file dpkg-dev man-db bsdextrautils systemd
+  # the HTTP plugin's benchmark and TLS tests
+  wrk openssl
 )
 
 missing=()

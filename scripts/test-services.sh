@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Starts and stops the services the tests need: one line per service script, each taking
-# start|stop (the Kafka and PostgreSQL integration tests add theirs here).
+# Starts and stops the services and tools the tests need; each lives in tests/services/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 case "${1:-}" in
-  start | stop) ;;
+  start)
+    tests/services/cue.sh start
+    tests/services/kafka.sh start
+    ;;
+  stop)
+    tests/services/cue.sh stop
+    tests/services/kafka.sh stop
+    ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac
-tests/services/kafka.sh "$1"

@@ -2,6 +2,8 @@
 
 #include "message/message.hpp"
 
+#include <optional>
+
 namespace plugctl::bloblang {
 
 ExecContext::ExecContext(const core::Batch* batch, size_t index) : batch_(batch), index_(index) {}
@@ -33,15 +35,26 @@ const json::value& ExecContext::parsed() const {
       std::string_view c = content();
       // One arena per document, sized for it (freed in one go), and a parser kept per thread
       // (its internal stack is reused).
+      // The arena is reached through a storage pointer that counts no references (nodes
+      // copy and destroy nothing); the document and its arena live and die together, and
+      // whatever copies a node out of it must copy it into other storage (see
+      // scratch_storage()).
+      struct Parsed {
+        explicit Parsed(size_t size) : resource(size) {}
+        json::monotonic_resource resource;
+        std::optional<json::value> doc; // after the arena: destroyed first
+      };
       thread_local json::parser parser;
       boost::system::error_code ec;
-      parser.reset(json::make_shared_resource<json::monotonic_resource>(c.size() * 2 + 256));
+      auto held = std::make_shared<Parsed>(c.size() * 2 + 256);
+      parser.reset(json::storage_ptr(&held->resource));
       parser.write(c.data(), c.size(), ec);
       if (ec) {
         parse_error_ = ec.message().empty() ? "invalid JSON" : ec.message();
+        parser.reset(); // drop the arena's pointer before the arena goes
       } else {
-        // Moved, not assigned: assignment would copy out of the arena.
-        shared_ = std::make_shared<const json::value>(parser.release());
+        held->doc.emplace(parser.release()); // moved, keeping its storage
+        shared_ = std::shared_ptr<const json::value>(held, &*held->doc);
         parsed_ = shared_.get();
         if (msg != nullptr) msg->set_structured(shared_); // later processors reuse it
       }
@@ -116,9 +129,9 @@ void ExecContext::set_var(std::string_view name, Value v) {
   vars_[std::string(name)] = std::move(v);
 }
 
-const Value& ExecContext::this_value() const {
+const Value& ExecContext::null_value() {
   static const Value kNull;
-  return this_stack_.empty() ? kNull : *this_stack_.back();
+  return kNull;
 }
 
 const Value* ExecContext::capture(std::string_view name) const {

@@ -44,7 +44,9 @@ public:
 
   // --- the context (`this`) and named captures (`x -> ...`) ---------------------------------
   // The current context value; null when nothing was pushed.
-  const Value& this_value() const;
+  const Value& this_value() const {
+    return this_stack_.empty() ? null_value() : *this_stack_.back();
+  }
   bool has_this() const { return !this_stack_.empty(); }
   void push_this(const Value* v) { this_stack_.push_back(v); }
   void pop_this() { this_stack_.pop_back(); }
@@ -72,11 +74,23 @@ public:
   // For tests and `plugctl blobl`: a standalone message.
   void set_message(std::string content, std::vector<std::pair<std::string, std::string>> meta = {});
 
+  // Keeps an arena alive as long as this context (Mapping::run: variables, metadata and the
+  // root of a run may live in the run's arena; see scratch_storage()).
+  void keep(const std::shared_ptr<const void>& owner) {
+    if (!owner || owner == keep_) return;
+    if (keep_) more_.push_back(std::move(keep_)); // a context used for several runs
+    keep_ = owner;
+  }
+
   // Metadata edits to apply to the message when the mapping succeeds.
   const std::map<std::string, Value, std::less<>>& meta_changes() const { return meta_set_; }
   bool meta_cleared() const { return meta_cleared_; }
 
 private:
+  static const Value& null_value();
+  // First, so destroyed last: the values below never outlive their arenas.
+  std::vector<std::shared_ptr<const void>> more_;
+  std::shared_ptr<const void> keep_;
   const core::Batch* batch_ = nullptr;
   size_t index_ = 0;
   // Standalone message (when there is no batch).

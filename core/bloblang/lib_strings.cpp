@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace plugctl::bloblang {
@@ -19,6 +20,21 @@ using lib::string_like;
 using lib::text;
 
 constexpr const char* kCat = "String Manipulation";
+
+// uppercase/lowercase of an ASCII string, written straight into the run's arena; nullopt for
+// anything else (bytes, non-ASCII text, errors), which takes the general path.
+std::optional<Value> ascii_case(const Value& target, bool upper) {
+  if (!target.is_string()) return std::nullopt;
+  const json::string& in = target.json().get_string();
+  for (char c : in)
+    if (static_cast<unsigned char>(c) >= 0x80) return std::nullopt;
+  Value out = Value::string(std::string_view(in.data(), in.size()));
+  json::string& s = out.mut_json().get_string();
+  const char lo = upper ? 'a' : 'A', hi = upper ? 'z' : 'Z';
+  for (char& c : s)
+    if (c >= lo && c <= hi) c = static_cast<char>(c ^ 0x20);
+  return out;
+}
 
 ParamSpec param(std::string name, ParamType type, std::string description) {
   return ParamSpec{.name = std::move(name), .type = type, .description = std::move(description)};
@@ -460,6 +476,7 @@ const bool kUppercase = register_method(
                   example("root.code = this.product_code.uppercase()",
                           {{R"({"product_code":"abc-123"})", R"({"code":"ABC-123"})"}})}},
     [](ExecContext&, const Value& target, const Args&) {
+      if (auto r = ascii_case(target, true)) return std::move(*r);
       return same_kind(target, lib::upper(text(target)));
     });
 
@@ -474,6 +491,7 @@ const bool kLowercase = register_method(
                           {{R"({"user_email":"User@Example.COM"})",
                             R"({"email":"user@example.com"})"}})}},
     [](ExecContext&, const Value& target, const Args&) {
+      if (auto r = ascii_case(target, false)) return std::move(*r);
       return same_kind(target, lib::lower(text(target)));
     });
 

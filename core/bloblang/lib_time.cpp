@@ -340,10 +340,30 @@ std::vector<ParamSpec> ts_format_params() {
            .optional = true}};
 }
 
+// The layout of a call site whose arguments are literals, split into its elements once.
+struct TsFormatState {
+  std::shared_ptr<const timefmt::Layout> layout;
+};
+
 Value ts_format_impl(ExecContext&, const Value& v, const Args& args) {
+  if (const auto* st = static_cast<const TsFormatState*>(args.state()); st != nullptr) {
+    Timestamp t = timestamp_input(v);
+    if (args.has(1)) t = maybe_in_zone(t, args, 1);
+    return Value::string(timefmt::format(t, *st->layout));
+  }
   std::string layout = args.has(0) ? args.string(0) : std::string(timefmt::kRFC3339Nano);
   Timestamp t = maybe_in_zone(timestamp_input(v), args, 1);
   return Value::string(timefmt::format(t, layout));
+}
+
+// Checks a literal zone (as zone_prepare) and compiles a literal layout.
+std::shared_ptr<const void> ts_format_prepare(const Args& literal) {
+  zone_prepare(1)(literal);
+  if (literal.has(0) && !literal[0].is_string()) return nullptr; // fails per call, as before
+  auto st = std::make_shared<TsFormatState>();
+  st->layout = timefmt::compile_layout(literal.has(0) ? literal[0].text_view()
+                                                      : std::string_view(timefmt::kRFC3339Nano));
+  return st;
 }
 
 const bool kTsFormat = register_time_method(
@@ -360,14 +380,14 @@ const bool kTsFormat = register_time_method(
           ex(R"(root.something_at = this.created_at.ts_format(format: "2006-Jan-02 15:04:05", tz: "UTC"))",
              {{R"({"created_at":1597405526})", R"({"something_at":"2020-Aug-14 11:45:26"})"}},
              "Format unix timestamp with timezone specification.")}},
-    ts_format_impl, zone_prepare(1));
+    ts_format_impl, ts_format_prepare);
 
 const bool kFormatTimestamp = register_time_method({.name = "format_timestamp",
                                                     .category = kTime,
                                                     .description = kTsFormatDescription,
                                                     .status = "deprecated",
                                                     .params = ts_format_params()},
-                                                   ts_format_impl, zone_prepare(1));
+                                                   ts_format_impl, ts_format_prepare);
 
 const std::string kStrftimeDescription =
     "Formats a timestamp as a string using strptime format specifiers (like %Y, %m, %d). Accepts "

@@ -1,6 +1,8 @@
 #include "bloblang/nodes.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace plugctl::bloblang {
 namespace {
@@ -9,6 +11,49 @@ namespace {
 struct AssignmentError : EvalError {
   using EvalError::EvalError;
 };
+
+// Key equality without a library call (keys are short).
+inline bool same_key(json::string_view k, std::string_view key) {
+  const size_t n = key.size();
+  if (k.size() != n) return false;
+  const char* a = k.data();
+  const char* b = key.data();
+  // Word compares, the last one overlapping the previous ones.
+  auto eq8 = [&](size_t i) {
+    uint64_t x, y;
+    std::memcpy(&x, a + i, 8);
+    std::memcpy(&y, b + i, 8);
+    return x == y;
+  };
+  auto eq4 = [&](size_t i) {
+    uint32_t x, y;
+    std::memcpy(&x, a + i, 4);
+    std::memcpy(&y, b + i, 4);
+    return x == y;
+  };
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 < n; i += 8)
+      if (!eq8(i)) return false;
+    return eq8(n - 8);
+  }
+  if (n >= 4) return eq4(0) && eq4(n - 4);
+  for (size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+// The member `key` of `o`: small objects (most documents) are scanned comparing lengths and
+// first bytes inline; larger ones use the object's hash index.
+inline const json::value* find_key(const json::object& o, std::string_view key) {
+  if (o.size() > 16) return o.if_contains(key);
+  for (const auto& kv : o) {
+    if (same_key(kv.key(), key)) return &kv.value();
+  }
+  return nullptr;
+}
+inline json::value* find_key(json::object& o, std::string_view key) {
+  return const_cast<json::value*>(find_key(static_cast<const json::object&>(o), key));
+}
 
 bool is_int_index(const std::string& s, size_t& out) {
   if (s.empty() || s.size() > 18) return false;
@@ -95,7 +140,7 @@ Value compare(const Arith& n, const Value& a, const Value& b) {
       if (eq_only) return generic();
       mismatch("compare", *n.lhs, *n.rhs, a, b);
     }
-    return Value::boolean(order(a.get_string(), b.get_string()));
+    return Value::boolean(order(a.text_view(), b.text_view()));
   }
   if (a.kind() == Value::Kind::Timestamp) {
     // Timestamps compare as their RFC 3339 text would not: compare instants.
@@ -133,15 +178,60 @@ Value compare(const Arith& n, const Value& a, const Value& b) {
   return generic();
 }
 
-// The value an assignment stores: owned JSON; markers are handled by the caller.
-json::value owned(Value v) {
-  return std::move(v).to_json();
-}
-
 // A copy of `v` allocated from `sp` (the storage of the document it goes into).
 json::value owned_in(const Value& v, const json::storage_ptr& sp) {
   if (v.is_json()) return json::value(v.json(), sp);
   return json::value(v.to_json(), sp);
+}
+
+// `v` as a JSON value to store into a container allocated from `sp`: an owned JSON value is
+// moved (JSON copies it only when its storage differs), a borrowed one is copied into `sp`
+// first (it may point into the container being modified).
+json::value taken_in(Value&& v, const json::storage_ptr& sp) {
+  if (v.is_json() && !v.is_ref()) return json::value(std::move(v.mut_json()), sp);
+  return owned_in(v, sp);
+}
+
+// obj[key] = v (insert or replace). An owned value in the object's own storage is relocated
+// into the member without a library call; anything else is copied into the object's storage.
+void store_member(json::object& obj, std::string_view key, Value&& v) {
+  if (v.is_json()) {
+    const json::value& j = v.json();
+    if (j.storage() == obj.storage()) {
+      if (!v.is_ref()) {
+        json::value& slot = obj.emplace(key, nullptr).first->value();
+        slot.~value();
+        ::new (&slot) json::value(json::pilfer(v.mut_json()));
+        return;
+      }
+      // A borrowed node of the same storage may live in `obj` itself: copied first, below.
+    } else if (j.is_primitive() || j.is_string()) {
+      // Not in `obj` (other storage): built straight into the member.
+      json::value& slot = obj.emplace(key, nullptr).first->value();
+      switch (j.kind()) {
+      case json::kind::string:
+        slot.emplace_string().assign(j.get_string());
+        break;
+      case json::kind::bool_:
+        slot.emplace_bool() = j.get_bool();
+        break;
+      case json::kind::int64:
+        slot.emplace_int64() = j.get_int64();
+        break;
+      case json::kind::uint64:
+        slot.emplace_uint64() = j.get_uint64();
+        break;
+      case json::kind::double_:
+        slot.emplace_double() = j.get_double();
+        break;
+      default:
+        slot.emplace_null();
+        break;
+      }
+      return;
+    }
+  }
+  obj.insert_or_assign(key, taken_in(std::move(v), obj.storage()));
 }
 
 // New documents allocate from one arena per document: freeing it is one operation.
@@ -151,9 +241,12 @@ json::storage_ptr document_storage() {
   return json::make_shared_resource<json::monotonic_resource>(1024);
 }
 
-void set_path(Value& root, const Path& path, const Value& src) {
-  if (root.is_nothing() || root.is_delete() || root.is_null())
-    root = Value(json::value(json::object(document_storage())));
+void set_path(Value& root, const Path& path, Value&& src, size_t root_hint) {
+  if (root.is_nothing() || root.is_delete() || root.is_null()) {
+    json::object obj(document_storage());
+    obj.reserve(root_hint); // the top-level fields the mapping assigns: no rehash as it grows
+    root = Value(json::value(std::move(obj)));
+  }
   json::value* cur = &root.mut_json();
   if (!cur->is_object()) {
     throw EvalError("unable to set target path " + path_to_dot(path) +
@@ -166,10 +259,10 @@ void set_path(Value& root, const Path& path, const Value& src) {
     if (cur->is_object()) {
       auto& obj = cur->get_object();
       if (last) {
-        obj.insert_or_assign(seg, owned_in(src, obj.storage()));
+        store_member(obj, seg, std::move(src));
         return;
       }
-      json::value* next = obj.if_contains(seg);
+      json::value* next = find_key(obj, seg);
       if (next == nullptr || next->is_null()) {
         obj.insert_or_assign(seg, json::object(obj.storage()));
         next = obj.if_contains(seg);
@@ -184,7 +277,7 @@ void set_path(Value& root, const Path& path, const Value& src) {
                         " was a non-object type (array)");
       }
       if (last) {
-        arr[idx] = owned_in(src, arr.storage());
+        arr[idx] = taken_in(std::move(src), arr.storage());
         return;
       }
       cur = &arr[idx];
@@ -201,7 +294,7 @@ void delete_path(Value& root, const Path& path) {
   json::value* cur = &root.mut_json();
   for (size_t i = 0; i + 1 < path.size(); ++i) {
     if (cur->is_object()) {
-      cur = cur->get_object().if_contains(path[i]);
+      cur = find_key(cur->get_object(), path[i]);
     } else if (cur->is_array()) {
       size_t idx = 0;
       if (!is_int_index(path[i], idx) || idx >= cur->get_array().size()) return;
@@ -246,11 +339,29 @@ std::string path_to_dot(const Path& p) {
   return s;
 }
 
-const json::value* lookup(const json::value& root, const Path& path) {
+const json::value* lookup(const json::value& root, const Path& path, PathHints* hints) {
   const json::value* cur = &root;
-  for (const auto& seg : path) {
+  for (size_t i = 0; i < path.size(); ++i) {
+    const std::string& seg = path[i];
     if (cur->is_object()) {
-      cur = cur->get_object().if_contains(seg);
+      const json::object& o = cur->get_object();
+      if (hints == nullptr || i >= hints->size()) {
+        cur = find_key(o, seg);
+      } else {
+        std::atomic<uint32_t>& hint = (*hints)[i];
+        uint32_t h = hint.load(std::memory_order_relaxed);
+        if (h < o.size()) {
+          const json::key_value_pair& kv = o.begin()[h];
+          if (same_key(kv.key(), seg)) {
+            cur = &kv.value();
+            continue;
+          }
+        }
+        auto it = o.find(seg);
+        if (it == o.end()) return nullptr;
+        hint.store(static_cast<uint32_t>(it - o.begin()), std::memory_order_relaxed);
+        cur = &it->value();
+      }
     } else if (cur->is_array()) {
       size_t idx = 0;
       if (!is_int_index(seg, idx) || idx >= cur->get_array().size()) return nullptr;
@@ -263,10 +374,10 @@ const json::value* lookup(const json::value& root, const Path& path) {
   return cur;
 }
 
-Value get_path(const Value& value, const Path& path) {
+Value get_path(const Value& value, const Path& path, PathHints* hints) {
   if (path.empty()) return value.is_ref() || !value.is_json() ? value : Value::ref(value.json());
   if (!value.is_json()) return Value();
-  const json::value* node = lookup(value.json(), path);
+  const json::value* node = lookup(value.json(), path, hints);
   if (node == nullptr) return Value();
   return Value::ref(*node);
 }
@@ -292,7 +403,7 @@ Value FieldRef::eval(ExecContext& ctx) const {
   case From::This:
     break;
   }
-  if (ctx.has_this()) return get_path(ctx.this_value(), path);
+  if (ctx.has_this()) return get_path(ctx.this_value(), path, &hints);
   const json::value* doc = nullptr;
   try {
     doc = &ctx.parsed();
@@ -301,7 +412,7 @@ Value FieldRef::eval(ExecContext& ctx) const {
                     (path.empty() ? "this" : "this." + path_to_dot(path)) +
                     "'): parse as json: " + e.what());
   }
-  const json::value* node = lookup(*doc, path);
+  const json::value* node = lookup(*doc, path, &hints);
   return node == nullptr ? Value() : Value::ref(*node);
 }
 
@@ -326,7 +437,8 @@ Value GetField::eval(ExecContext& ctx) const {
   Value v = target->eval(ctx);
   if (v.is_ref()) return get_path(v, path);
   Value sub = get_path(v, path);
-  return sub.is_ref() ? Value(sub.to_json()) : sub; // the target was a temporary
+  if (sub.is_ref()) return Value(sub.to_json()); // the target was a temporary
+  return sub;
 }
 
 std::string GetField::annotation() const {
@@ -340,20 +452,23 @@ Value ArrayLit::eval(ExecContext& ctx) const {
   for (const auto& q : items) {
     Value v = q->eval(ctx);
     if (v.is_delete() || v.is_nothing()) continue; // dropped from literals, as upstream
-    out.push_back(owned(std::move(v)));
+    out.push_back(taken_in(std::move(v), out.storage()));
   }
   return Value(json::value(std::move(out)));
 }
 
 Value ObjectLit::eval(ExecContext& ctx) const {
   json::object out(scratch_storage());
+  out.reserve(members.size());
   for (const auto& [kq, vq] : members) {
     Value k = kq->eval(ctx);
     if (!textual(k))
       throw EvalError("mapping returned invalid key type: " + std::string(k.type_name()));
     Value v = vq->eval(ctx);
     if (v.is_delete() || v.is_nothing()) continue;
-    out[k.get_string()] = owned(std::move(v));
+    std::string_view key =
+        k.is_string() ? std::string_view(k.json().get_string()) : std::string_view(k.bytes_value());
+    store_member(out, key, std::move(v));
   }
   return Value(json::value(std::move(out)));
 }
@@ -459,11 +574,16 @@ Value MatchExpr::eval(ExecContext& ctx) const {
   for (const auto& c : cases) {
     if (!c.when) {
       Value r = c.result->eval(ctx);
-      return r.is_ref() && pushed && !subj.is_ref() ? Value(r.to_json()) : r;
+      if (r.is_ref() && pushed && !subj.is_ref()) return Value(r.to_json());
+      return r;
     }
     bool hit = false;
     if (const Value* lit = c.when->literal(); lit != nullptr && lit->kind() != Value::Kind::Bool) {
-      hit = equal(ctx.has_this() ? ctx.this_value() : Value(ctx.parsed()), *lit);
+      if (ctx.has_this()) {
+        hit = equal(ctx.this_value(), *lit);
+      } else {
+        hit = equal(Value::ref(ctx.parsed()), *lit);
+      }
     } else {
       Value w = c.when->eval(ctx);
       bool b = false;
@@ -477,7 +597,8 @@ Value MatchExpr::eval(ExecContext& ctx) const {
     }
     if (hit) {
       Value r = c.result->eval(ctx);
-      return r.is_ref() && pushed && !subj.is_ref() ? Value(r.to_json()) : r;
+      if (r.is_ref() && pushed && !subj.is_ref()) return Value(r.to_json());
+      return r;
     }
   }
   return Value::nothing();
@@ -492,13 +613,15 @@ Value Lambda::eval(ExecContext& ctx) const {
     ~Pop() { c.pop_capture(); }
   } pop{ctx};
   Value r = inner->eval(ctx);
-  return r.is_ref() ? Value(r.to_json()) : r;
+  if (r.is_ref()) return Value(r.to_json());
+  return r;
 }
 
 Value MapExpr::eval(ExecContext& ctx) const {
   Value t = target->eval(ctx);
   Value r = query->exec(ctx, t);
-  return r.is_ref() && !t.is_ref() ? Value(r.to_json()) : r;
+  if (r.is_ref() && !t.is_ref()) return Value(r.to_json());
+  return r;
 }
 
 // --- calls -----------------------------------------------------------------------------------
@@ -509,7 +632,7 @@ Args CallArgs::build(ExecContext& ctx) const {
   a.values_.resize(n);
   a.present_.assign(n, false);
   a.queries_.assign(n, nullptr);
-  a.state_ = state;
+  a.site_state_ = state.get();
   for (size_t i = 0; i < n; ++i) {
     bool is_query =
         spec != nullptr && i < spec->params.size() && spec->params[i].type == ParamType::Query;
@@ -519,7 +642,9 @@ Args CallArgs::build(ExecContext& ctx) const {
       continue;
     }
     if (fixed[i]) {
-      a.values_[i] = *fixed[i];
+      // Literal and default JSON values are lent: the call site outlives the call.
+      const Value& f = *fixed[i];
+      a.values_[i] = f.is_json() ? Value::ref(f.json()) : f;
       a.present_[i] = true;
     } else if (queries[i]) {
       a.values_[i] = queries[i]->eval(ctx);
@@ -550,7 +675,8 @@ Value MethodCall::eval(ExecContext& ctx) const {
   Args a = args.build(ctx);
   try {
     Value r = entry->impl(ctx, t, a);
-    return r.is_ref() && !t.is_ref() ? Value(r.to_json()) : r;
+    if (r.is_ref() && !t.is_ref()) return Value(r.to_json());
+    return r;
   } catch (const TypeError& e) {
     if (entry->spec.errors == ErrorStyle::Plain) throw;
     throw e.with_from(target->annotation());
@@ -572,7 +698,8 @@ Value SpecialMethod::eval(ExecContext& ctx) const {
       if (!arg->capture_name().empty()) {
         Value err = Value::string(e.what());
         Value r = arg->exec(ctx, err);
-        return r.is_ref() ? Value(r.to_json()) : r;
+        if (r.is_ref()) return Value(r.to_json());
+        return r;
       }
       return arg->eval(ctx);
     }
@@ -625,7 +752,7 @@ void AssignRoot::exec(ExecContext& ctx) const {
       root = v.is_ref() ? Value(owned_in(v, document_storage())) : std::move(v);
       return;
     }
-    set_path(root, path, v);
+    set_path(root, path, std::move(v), root_hint);
   } catch (const std::exception& e) {
     fail_assignment(line, e);
   }
@@ -687,6 +814,16 @@ void IfStatement::exec(ExecContext& ctx) const {
   }
   for (const auto& s : otherwise)
     s->exec(ctx);
+}
+
+void set_root_hints(const std::vector<StatementPtr>& stmts) {
+  size_t n = 0;
+  for (const auto& s : stmts)
+    if (const auto* a = dynamic_cast<const AssignRoot*>(s.get()); a != nullptr && !a->path.empty())
+      ++n;
+  n = std::min<size_t>(n, 64);
+  for (const auto& s : stmts)
+    if (auto* a = dynamic_cast<AssignRoot*>(s.get())) a->root_hint = n;
 }
 
 Value run_map(const std::vector<StatementPtr>& stmts, ExecContext& ctx, const Value& context) {

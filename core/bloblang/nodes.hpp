@@ -4,6 +4,8 @@
 #include "bloblang/query.hpp"
 #include "bloblang/registry.hpp"
 
+#include <array>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <optional>
@@ -16,11 +18,18 @@ using QueryPtr = std::unique_ptr<Query>;
 using Path = std::vector<std::string>;
 
 std::string path_to_dot(const Path& p);
+
+// Where the members named by the first segments of a path were found last time (their index in
+// the object): documents of one shape keep their keys in the same order, so a lookup usually
+// checks one member. Shared by the threads running a mapping (relaxed atomics: a stale hint
+// only costs a search).
+using PathHints = std::array<std::atomic<uint32_t>, 4>;
+
 // The node at `path` below `root`, or null. Numeric segments index arrays.
-const json::value* lookup(const json::value& root, const Path& path);
+const json::value* lookup(const json::value& root, const Path& path, PathHints* hints = nullptr);
 
 // `value` as seen through `path` (a reference into it when it is JSON).
-Value get_path(const Value& value, const Path& path);
+Value get_path(const Value& value, const Path& path, PathHints* hints = nullptr);
 
 struct Literal final : Query {
   Value value;
@@ -40,6 +49,7 @@ struct FieldRef final : Query {
   From from = From::This;
   std::string name; // capture name
   Path path;
+  mutable PathHints hints{};
   Value eval(ExecContext& ctx) const override;
   std::string annotation() const override;
 };
@@ -174,6 +184,9 @@ using StatementPtr = std::unique_ptr<Statement>;
 struct AssignRoot final : Statement {
   Path path;
   QueryPtr query;
+  // How many fields the root object is sized for when this statement creates it (the number of
+  // top-level assignments of its block).
+  size_t root_hint = 0;
   void exec(ExecContext& ctx) const override;
 };
 
@@ -200,6 +213,9 @@ struct IfStatement final : Statement {
 struct MapTable {
   std::map<std::string, std::vector<StatementPtr>, std::less<>> maps;
 };
+
+// Sizes the root objects the statements of a block create (AssignRoot::root_hint).
+void set_root_hints(const std::vector<StatementPtr>& stmts);
 
 // Runs statements with `context` as `this` and a fresh root and variables; returns the root.
 Value run_map(const std::vector<StatementPtr>& stmts, ExecContext& ctx, const Value& context);

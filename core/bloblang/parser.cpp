@@ -1094,6 +1094,9 @@ std::shared_ptr<const Mapping> Mapping::parse(std::string_view text, const Optio
     Parser p(in, *m->impl_, opts);
     try {
       p.statements_top();
+      set_root_hints(m->impl_->statements);
+      for (const auto& [name, stmts] : m->impl_->maps->maps)
+        set_root_hints(stmts);
       return m;
     } catch (const PErr& e) {
       if (e.fatal) throw to_parse_error(in, e);
@@ -1136,7 +1139,16 @@ std::shared_ptr<const Query> Mapping::parse_query(std::string_view text) {
 
 Mapping::Result Mapping::run(ExecContext& ctx, json::value start) const {
   ScratchArena arena; // every value this run builds comes from one arena
-  ctx.root() = start.is_null() ? Value::nothing() : Value(std::move(start));
+  ctx.keep(scratch_owner());
+  if (start.is_null()) {
+    ctx.root() = Value::nothing();
+  } else if (is_borrowed_arena(start.storage()) && start.storage() != scratch_storage()) {
+    // A copy of a node of another arena (a parsed document): into this run's arena, which the
+    // result keeps alive.
+    ctx.root() = Value(json::value(start, scratch_storage()));
+  } else {
+    ctx.root() = Value(std::move(start));
+  }
   for (const auto& s : impl_->statements)
     s->exec(ctx);
   Result r;
@@ -1147,7 +1159,14 @@ Mapping::Result Mapping::run(ExecContext& ctx, json::value start) const {
     r.outcome = Outcome::Unchanged;
   } else {
     r.outcome = Outcome::Replaced;
+    if (root.is_json() && !root.is_ref() && is_borrowed_arena(root.json().storage()) &&
+        root.json().storage() != scratch_storage()) {
+      // Built from a copy of a node of another arena (`root = this.without(...)`): the result
+      // only keeps this run's arena alive.
+      root = Value(json::value(root.json(), scratch_storage()));
+    }
     r.value = std::move(root);
+    r.value.keep_alive(scratch_owner());
   }
   return r;
 }
@@ -1161,12 +1180,19 @@ void set_message_value(core::Message& msg, Value v) {
   case Value::Kind::Timestamp:
     msg.set_payload(serialize(v));
     break;
-  default:
+  default: {
     msg.set_payload(serialize(v));
-    // The next reader of this message as JSON gets the value (moved, with its arena) instead
-    // of parsing the bytes again.
-    msg.set_structured(std::make_shared<const json::value>(std::move(v).to_json()));
+    // The next reader of this message as JSON gets the value (moved, with the arena it lives
+    // in) instead of parsing the bytes again.
+    struct Held {
+      std::shared_ptr<const void> owner; // the arena, destroyed after the value
+      json::value doc;
+    };
+    std::shared_ptr<const void> owner = v.owner();
+    auto held = std::make_shared<Held>(Held{std::move(owner), std::move(v).to_json()});
+    msg.set_structured(std::shared_ptr<const json::value>(held, &held->doc));
     break;
+  }
   }
 }
 
@@ -1182,12 +1208,15 @@ void apply_meta(const ExecContext& ctx, core::Message& msg) {
 
 bool Mapping::apply(const core::Batch& batch, size_t index, core::Message& out, bool mutate) const {
   ExecContext ctx(&batch, index);
-  json::value start = nullptr;
-  if (mutate) {
+  ScratchArena arena; // run() joins it: a mutation's initial root is copied straight into it
+  json::value start = [&]() -> json::value {
+    if (!mutate) return nullptr;
     try {
-      start = ctx.parsed();
-    } catch (const EvalError&) {}
-  }
+      return json::value(ctx.parsed(), scratch_storage());
+    } catch (const EvalError&) {
+      return nullptr;
+    }
+  }();
   Result r = run(ctx, std::move(start));
   if (r.outcome == Outcome::Deleted) return false;
   if (r.outcome == Outcome::Replaced) set_message_value(out, std::move(r.value));

@@ -83,7 +83,7 @@ public:
   // A query parameter (a lambda like `x -> x + 1` or any expression, evaluated per element).
   const Query& query(size_t i) const;
   // What the method's prepare step built from literal arguments (a compiled regex...), or null.
-  const void* state() const { return state_.get(); }
+  const void* state() const { return site_state_ != nullptr ? site_state_ : state_.get(); }
 
   // Built by the call site.
   // Small inline buffers: most calls have a few arguments, and building Args happens on every
@@ -91,7 +91,9 @@ public:
   boost::container::small_vector<Value, 4> values_;
   boost::container::small_vector<bool, 4> present_;
   boost::container::small_vector<const Query*, 4> queries_;
-  std::shared_ptr<const void> state_;
+  std::shared_ptr<const void> state_; // owned here (tests, standalone calls)
+  // Or borrowed from the call site, which outlives the call (no reference count per call).
+  const void* site_state_ = nullptr;
   const Spec* spec_ = nullptr;
 };
 

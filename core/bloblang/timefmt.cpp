@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 namespace plugctl::bloblang::timefmt {
 namespace {
@@ -254,8 +255,12 @@ struct Fields {
 
 Fields fields_of(const Timestamp& t) {
   Fields f{};
-  Location loc = location_of(t);
-  f.zone = info_at(loc, t.sec);
+  if (t.zone.empty()) { // a fixed offset (info_at of a fixed location, without copying it)
+    f.zone.offset = t.offset;
+    f.zone.abbrev = t.abbr.empty() && t.offset == 0 ? std::string("UTC") : t.abbr;
+  } else {
+    f.zone = info_at(location_of(t), t.sec);
+  }
   int64_t local = t.sec + f.zone.offset;
   f.days = floor_div(local, 86400);
   int64_t secs = local - f.days * 86400;
@@ -332,10 +337,16 @@ void append_int(std::string& b, int64_t x, int width) {
     b += '-';
     u = 0 - u;
   }
-  std::string digits = std::to_string(u);
-  for (int pad = width - static_cast<int>(digits.size()); pad > 0; --pad)
+  char buf[24];
+  char* end = buf + sizeof buf;
+  char* p = end;
+  do {
+    *--p = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  for (int pad = width - static_cast<int>(end - p); pad > 0; --pad)
     b += '0';
-  b += digits;
+  b.append(p, end);
 }
 
 // =================================================================================================
@@ -1261,6 +1272,182 @@ int64_t unix_milli(const Timestamp& t) {
   return t.sec * 1000 + t.nsec / 1'000'000;
 }
 
+namespace {
+// Writes one layout element of t (its fields f) to b (the body of Go's Time.AppendFormat loop).
+void append_std(std::string& b, const Fields& f, const Chunk& c) {
+  switch (c.std) {
+  case kStdYear:
+    append_int(b, (f.year < 0 ? -f.year : f.year) % 100, 2);
+    break;
+  case kStdLongYear:
+    append_int(b, f.year, 4);
+    break;
+  case kStdMonth:
+    b += kShortMonths[static_cast<size_t>(f.month - 1)];
+    break;
+  case kStdLongMonth:
+    b += kLongMonths[static_cast<size_t>(f.month - 1)];
+    break;
+  case kStdNumMonth:
+    append_int(b, f.month, 0);
+    break;
+  case kStdZeroMonth:
+    append_int(b, f.month, 2);
+    break;
+  case kStdWeekDay:
+    b += kShortDays[static_cast<size_t>(f.weekday)];
+    break;
+  case kStdLongWeekDay:
+    b += kLongDays[static_cast<size_t>(f.weekday)];
+    break;
+  case kStdDay:
+    append_int(b, f.day, 0);
+    break;
+  case kStdUnderDay:
+    if (f.day < 10) b += ' ';
+    append_int(b, f.day, 0);
+    break;
+  case kStdZeroDay:
+    append_int(b, f.day, 2);
+    break;
+  case kStdUnderYearDay:
+    if (f.yday < 100) {
+      b += ' ';
+      if (f.yday < 10) b += ' ';
+    }
+    append_int(b, f.yday, 0);
+    break;
+  case kStdZeroYearDay:
+    append_int(b, f.yday, 3);
+    break;
+  case kStdHour:
+    append_int(b, f.hour, 2);
+    break;
+  case kStdHour12:
+  case kStdZeroHour12: {
+    int hr = f.hour % 12;
+    if (hr == 0) hr = 12;
+    append_int(b, hr, c.std == kStdZeroHour12 ? 2 : 0);
+    break;
+  }
+  case kStdMinute:
+    append_int(b, f.minute, 0);
+    break;
+  case kStdZeroMinute:
+    append_int(b, f.minute, 2);
+    break;
+  case kStdSecond:
+    append_int(b, f.second, 0);
+    break;
+  case kStdZeroSecond:
+    append_int(b, f.second, 2);
+    break;
+  case kStdPM:
+    b += f.hour >= 12 ? "PM" : "AM";
+    break;
+  case kStdpm:
+    b += f.hour >= 12 ? "pm" : "am";
+    break;
+  case kStdISO8601TZ:
+  case kStdISO8601ColonTZ:
+  case kStdISO8601SecondsTZ:
+  case kStdISO8601ShortTZ:
+  case kStdISO8601ColonSecondsTZ:
+  case kStdNumTZ:
+  case kStdNumColonTZ:
+  case kStdNumSecondsTz:
+  case kStdNumShortTZ:
+  case kStdNumColonSecondsTZ: {
+    int offset = f.zone.offset;
+    bool iso = c.std == kStdISO8601TZ || c.std == kStdISO8601ColonTZ ||
+               c.std == kStdISO8601SecondsTZ || c.std == kStdISO8601ShortTZ ||
+               c.std == kStdISO8601ColonSecondsTZ;
+    if (offset == 0 && iso) {
+      b += 'Z';
+      break;
+    }
+    int zone = offset / 60;
+    int absoffset = offset;
+    if (zone < 0) {
+      b += '-';
+      zone = -zone;
+      absoffset = -absoffset;
+    } else {
+      b += '+';
+    }
+    append_int(b, zone / 60, 2);
+    if (c.std == kStdISO8601ColonTZ || c.std == kStdNumColonTZ ||
+        c.std == kStdISO8601ColonSecondsTZ || c.std == kStdNumColonSecondsTZ)
+      b += ':';
+    if (c.std != kStdNumShortTZ && c.std != kStdISO8601ShortTZ) append_int(b, zone % 60, 2);
+    if (c.std == kStdISO8601SecondsTZ || c.std == kStdNumSecondsTz ||
+        c.std == kStdNumColonSecondsTZ || c.std == kStdISO8601ColonSecondsTZ) {
+      if (c.std == kStdNumColonSecondsTZ || c.std == kStdISO8601ColonSecondsTZ) b += ':';
+      append_int(b, absoffset % 60, 2);
+    }
+    break;
+  }
+  case kStdTZ: {
+    if (!f.zone.abbrev.empty()) {
+      b += f.zone.abbrev;
+      break;
+    }
+    int zone = f.zone.offset / 60;
+    if (zone < 0) {
+      b += '-';
+      zone = -zone;
+    } else {
+      b += '+';
+    }
+    append_int(b, zone / 60, 2);
+    append_int(b, zone % 60, 2);
+    break;
+  }
+  case kStdFracSecond0:
+  case kStdFracSecond9:
+    append_nano(b, f.nsec, c);
+    break;
+  default:
+    break;
+  }
+}
+} // namespace
+
+struct Layout {
+  std::string text;
+  std::vector<Chunk> chunks; // views into text; the last one may have no element
+};
+
+std::shared_ptr<const Layout> compile_layout(std::string_view layout) {
+  auto out = std::make_shared<Layout>();
+  out->text = std::string(layout);
+  std::string_view rest = out->text;
+  while (!rest.empty()) {
+    Chunk c = next_chunk(rest);
+    out->chunks.push_back(c);
+    if (c.std == kStdNone) break;
+    rest = c.suffix;
+  }
+  return out;
+}
+
+std::string_view layout_text(const Layout& l) {
+  return l.text;
+}
+
+std::string format(const Timestamp& t, const Layout& layout) {
+  const Fields f = fields_of(t);
+  std::string b;
+  // Short layouts ("2006-01-02") fit the string's inline buffer: no allocation.
+  if (layout.text.size() > 12) b.reserve(layout.text.size() + 10);
+  for (const Chunk& c : layout.chunks) {
+    b += c.prefix;
+    if (c.std == kStdNone) break;
+    append_std(b, f, c);
+  }
+  return b;
+}
+
 std::string format(const Timestamp& t, std::string_view layout) {
   const Fields f = fields_of(t);
   std::string b;
@@ -1270,141 +1457,7 @@ std::string format(const Timestamp& t, std::string_view layout) {
     b += c.prefix;
     if (c.std == kStdNone) break;
     layout = c.suffix;
-    switch (c.std) {
-    case kStdYear:
-      append_int(b, (f.year < 0 ? -f.year : f.year) % 100, 2);
-      break;
-    case kStdLongYear:
-      append_int(b, f.year, 4);
-      break;
-    case kStdMonth:
-      b += kShortMonths[static_cast<size_t>(f.month - 1)];
-      break;
-    case kStdLongMonth:
-      b += kLongMonths[static_cast<size_t>(f.month - 1)];
-      break;
-    case kStdNumMonth:
-      append_int(b, f.month, 0);
-      break;
-    case kStdZeroMonth:
-      append_int(b, f.month, 2);
-      break;
-    case kStdWeekDay:
-      b += kShortDays[static_cast<size_t>(f.weekday)];
-      break;
-    case kStdLongWeekDay:
-      b += kLongDays[static_cast<size_t>(f.weekday)];
-      break;
-    case kStdDay:
-      append_int(b, f.day, 0);
-      break;
-    case kStdUnderDay:
-      if (f.day < 10) b += ' ';
-      append_int(b, f.day, 0);
-      break;
-    case kStdZeroDay:
-      append_int(b, f.day, 2);
-      break;
-    case kStdUnderYearDay:
-      if (f.yday < 100) {
-        b += ' ';
-        if (f.yday < 10) b += ' ';
-      }
-      append_int(b, f.yday, 0);
-      break;
-    case kStdZeroYearDay:
-      append_int(b, f.yday, 3);
-      break;
-    case kStdHour:
-      append_int(b, f.hour, 2);
-      break;
-    case kStdHour12:
-    case kStdZeroHour12: {
-      int hr = f.hour % 12;
-      if (hr == 0) hr = 12;
-      append_int(b, hr, c.std == kStdZeroHour12 ? 2 : 0);
-      break;
-    }
-    case kStdMinute:
-      append_int(b, f.minute, 0);
-      break;
-    case kStdZeroMinute:
-      append_int(b, f.minute, 2);
-      break;
-    case kStdSecond:
-      append_int(b, f.second, 0);
-      break;
-    case kStdZeroSecond:
-      append_int(b, f.second, 2);
-      break;
-    case kStdPM:
-      b += f.hour >= 12 ? "PM" : "AM";
-      break;
-    case kStdpm:
-      b += f.hour >= 12 ? "pm" : "am";
-      break;
-    case kStdISO8601TZ:
-    case kStdISO8601ColonTZ:
-    case kStdISO8601SecondsTZ:
-    case kStdISO8601ShortTZ:
-    case kStdISO8601ColonSecondsTZ:
-    case kStdNumTZ:
-    case kStdNumColonTZ:
-    case kStdNumSecondsTz:
-    case kStdNumShortTZ:
-    case kStdNumColonSecondsTZ: {
-      int offset = f.zone.offset;
-      bool iso = c.std == kStdISO8601TZ || c.std == kStdISO8601ColonTZ ||
-                 c.std == kStdISO8601SecondsTZ || c.std == kStdISO8601ShortTZ ||
-                 c.std == kStdISO8601ColonSecondsTZ;
-      if (offset == 0 && iso) {
-        b += 'Z';
-        break;
-      }
-      int zone = offset / 60;
-      int absoffset = offset;
-      if (zone < 0) {
-        b += '-';
-        zone = -zone;
-        absoffset = -absoffset;
-      } else {
-        b += '+';
-      }
-      append_int(b, zone / 60, 2);
-      if (c.std == kStdISO8601ColonTZ || c.std == kStdNumColonTZ ||
-          c.std == kStdISO8601ColonSecondsTZ || c.std == kStdNumColonSecondsTZ)
-        b += ':';
-      if (c.std != kStdNumShortTZ && c.std != kStdISO8601ShortTZ) append_int(b, zone % 60, 2);
-      if (c.std == kStdISO8601SecondsTZ || c.std == kStdNumSecondsTz ||
-          c.std == kStdNumColonSecondsTZ || c.std == kStdISO8601ColonSecondsTZ) {
-        if (c.std == kStdNumColonSecondsTZ || c.std == kStdISO8601ColonSecondsTZ) b += ':';
-        append_int(b, absoffset % 60, 2);
-      }
-      break;
-    }
-    case kStdTZ: {
-      if (!f.zone.abbrev.empty()) {
-        b += f.zone.abbrev;
-        break;
-      }
-      int zone = f.zone.offset / 60;
-      if (zone < 0) {
-        b += '-';
-        zone = -zone;
-      } else {
-        b += '+';
-      }
-      append_int(b, zone / 60, 2);
-      append_int(b, zone % 60, 2);
-      break;
-    }
-    case kStdFracSecond0:
-    case kStdFracSecond9:
-      append_nano(b, f.nsec, c);
-      break;
-    default:
-      break;
-    }
+    append_std(b, f, c);
   }
   return b;
 }

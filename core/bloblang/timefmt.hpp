@@ -16,6 +16,7 @@
 #include "bloblang/value.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -64,6 +65,11 @@ int64_t unix_milli(const Timestamp& t);
 
 // --- Go layouts --------------------------------------------------------------------------------
 std::string format(const Timestamp& t, std::string_view layout);
+// A layout split into its elements once, for formatting many times.
+struct Layout;
+std::shared_ptr<const Layout> compile_layout(std::string_view layout);
+std::string_view layout_text(const Layout& l);
+std::string format(const Timestamp& t, const Layout& layout);
 // time.Parse: no zone in the value means UTC; an offset or abbreviation that matches the Local
 // zone at that instant yields a Local timestamp, otherwise a fixed zone.
 Timestamp parse(std::string_view layout, std::string_view value);

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstddef>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <openssl/evp.h>
 #include <optional>
@@ -14,26 +16,43 @@
 namespace plugctl::bloblang {
 namespace {
 
-const json::value& null_json() {
-  static const json::value kNull;
-  return kNull;
-}
-
 std::string number_text(const json::value& v) {
   if (v.is_int64()) return std::to_string(v.get_int64());
   if (v.is_uint64()) return std::to_string(v.get_uint64());
   return format_float_g(v.get_double());
 }
 
+// Whether any of the 8 bytes of v needs escaping in a JSON string: a control character (below
+// 0x20), '"' or '\\' (bytes of 0x80 and above never match).
+inline bool needs_escape8(uint64_t v) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  auto has_zero = [&](uint64_t x) { return ((x - kOnes) & ~x & kHigh) != 0; };
+  bool control = ((v - kOnes * 0x20) & ~v & kHigh) != 0;
+  return control || has_zero(v ^ (kOnes * '"')) || has_zero(v ^ (kOnes * '\\'));
+}
+
 void append_escaped(std::string& out, std::string_view s) {
   out.push_back('"');
-  // Copy runs of characters that need no escaping in one go.
-  size_t run = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  const char* run = p; // start of the bytes not yet written
+  for (;;) {
+    // Skip 8 bytes at a time while none needs escaping.
+    while (end - p >= 8) {
+      uint64_t v;
+      std::memcpy(&v, p, 8);
+      if (needs_escape8(v)) break;
+      p += 8;
+    }
+    while (p != end) {
+      unsigned char c = static_cast<unsigned char>(*p);
+      if (c < 0x20 || c == '"' || c == '\\') break;
+      ++p;
+    }
+    if (p == end) break;
+    unsigned char c = static_cast<unsigned char>(*p);
+    out.append(run, static_cast<size_t>(p - run));
+    run = ++p;
     switch (c) {
     case '"':
       out += "\\\"";
@@ -57,7 +76,7 @@ void append_escaped(std::string& out, std::string_view s) {
     }
     }
   }
-  out.append(s.data() + run, s.size() - run);
+  out.append(run, static_cast<size_t>(end - run));
   out.push_back('"');
 }
 
@@ -89,24 +108,50 @@ void append_json_float(std::string& out, double d) {
 
 // --- the per-run arena -----------------------------------------------------------------------
 namespace {
+// A run's arena: a monotonic resource starting in an inline buffer (one allocation per run
+// for the owner and the first block).
+struct RunArena {
+  RunArena() {} // NOLINT: user-provided, so that make_shared leaves the buffer uninitialised
+  alignas(std::max_align_t) unsigned char buffer[4096];
+  json::monotonic_resource resource{buffer, sizeof buffer};
+};
+
 thread_local json::storage_ptr t_scratch;
-}
+thread_local std::shared_ptr<const void> t_owner;
+} // namespace
 
 const json::storage_ptr& scratch_storage() {
   return t_scratch;
 }
 
-ScratchArena::ScratchArena() : previous_(std::move(t_scratch)) {
-  t_scratch = json::make_shared_resource<json::monotonic_resource>(4096);
+const std::shared_ptr<const void>& scratch_owner() {
+  return t_owner;
+}
+
+ScratchArena::ScratchArena() {
+  if (t_owner) { // nested run (the `bloblang` method): values join the outer run's arena
+    nested_ = true;
+    return;
+  }
+  auto arena = std::make_shared<RunArena>();
+  // Not counted, trivial deallocation (monotonic_resource is_deallocate_trivial).
+  t_scratch = json::storage_ptr(&arena->resource);
+  t_owner = std::move(arena);
 }
 
 ScratchArena::~ScratchArena() {
-  t_scratch = std::move(previous_);
+  if (nested_) return;
+  t_scratch = json::storage_ptr();
+  t_owner.reset();
 }
 
 // --- Value ---------------------------------------------------------------------------------
 Value Value::string(std::string_view s) {
-  return Value(json::value(json::string(json::string_view(s.data(), s.size()), t_scratch)));
+  Value out;
+  // Built in place: an empty string of the run's storage, then its text.
+  ::new (&out.json_) json::value(json::string_kind, t_scratch);
+  out.json_.get_string().assign(json::string_view(s.data(), s.size()));
+  return out;
 }
 
 Value Value::ref(const json::value& v) {
@@ -148,39 +193,6 @@ const Timestamp& Value::ts() const {
   return tag_ == Tag::Timestamp ? extra_->ts : kZero;
 }
 
-Value::Kind Value::kind() const {
-  switch (tag_) {
-  case Tag::Bytes:
-    return Kind::Bytes;
-  case Tag::Timestamp:
-    return Kind::Timestamp;
-  case Tag::Delete:
-    return Kind::Delete;
-  case Tag::Nothing:
-    return Kind::Nothing;
-  default:
-    break;
-  }
-  const json::value& j = json();
-  switch (j.kind()) {
-  case json::kind::null:
-    return Kind::Null;
-  case json::kind::bool_:
-    return Kind::Bool;
-  case json::kind::int64:
-  case json::kind::uint64:
-  case json::kind::double_:
-    return Kind::Number;
-  case json::kind::string:
-    return Kind::String;
-  case json::kind::array:
-    return Kind::Array;
-  case json::kind::object:
-    return Kind::Object;
-  }
-  return Kind::Null;
-}
-
 std::string_view Value::type_name() const {
   switch (kind()) {
   case Kind::Null:
@@ -211,10 +223,15 @@ bool Value::is_nullish() const {
   return tag_ == Tag::Delete || tag_ == Tag::Nothing || (is_json() && json().is_null());
 }
 
-const json::value& Value::json() const {
-  if (tag_ == Tag::Json) return json_;
-  if (tag_ == Tag::Ref) return *ref_;
-  return null_json();
+const json::value& Value::null_json() {
+  static const json::value kNull;
+  return kNull;
+}
+
+std::string_view Value::text_view() const {
+  if (tag_ == Tag::Bytes) return extra_->bytes;
+  if (is_string()) return std::string_view(json().get_string());
+  return {};
 }
 
 json::value Value::to_json() const& {
@@ -222,7 +239,9 @@ json::value Value::to_json() const& {
   case Tag::Json:
     return json_;
   case Tag::Ref:
-    return *ref_;
+    // Into the running mapping's arena (the heap outside a run), never into the storage of the
+    // node it borrows: that may be another document's arena.
+    return json::value(*ref_, scratch_storage());
   case Tag::Bytes: {
     // Inside a document bytes are written as Go's encoding/json writes []byte: base64.
     std::string b64(4 * ((extra_->bytes.size() + 2) / 3), '\0');
@@ -240,13 +259,15 @@ json::value Value::to_json() const& {
 }
 
 json::value Value::to_json() && {
-  if (tag_ == Tag::Json) return std::move(json_);
+  if (tag_ == Tag::Json) return json::value(json::pilfer(json_));
   return static_cast<const Value&>(*this).to_json();
 }
 
 json::value& Value::mut_json() {
   if (tag_ != Tag::Json) {
-    json_ = static_cast<const Value&>(*this).to_json();
+    // json_ is not alive for the other tags: build it in place.
+    json::value j = static_cast<const Value&>(*this).to_json();
+    ::new (&json_) json::value(json::pilfer(j));
     tag_ = Tag::Json;
     ref_ = nullptr;
   }
@@ -443,7 +464,7 @@ bool equal(const Value& a, const Value& b) {
   auto textual = [](const Value& v) {
     return v.kind() == Value::Kind::String || v.kind() == Value::Kind::Bytes;
   };
-  if (textual(a) && textual(b)) return a.get_string() == b.get_string();
+  if (textual(a) && textual(b)) return a.text_view() == b.text_view();
   if (a.kind() == Value::Kind::Timestamp || b.kind() == Value::Kind::Timestamp) {
     if (a.kind() != b.kind()) return false;
     return a.ts().sec == b.ts().sec && a.ts().nsec == b.ts().nsec;

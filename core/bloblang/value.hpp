@@ -43,10 +43,21 @@ public:
     Nothing, // nothing(): skip the assignment
   };
 
-  Value() = default;
-  Value(const Value&) = default;
-  Value(Value&&) noexcept = default;
-  Value& operator=(const Value&) = default;
+  Value() noexcept : json_() {} // null
+  Value(const Value& o) : tag_(o.tag_), ref_(o.ref_), extra_(o.extra_) {
+    if (tag_ == Tag::Json) ::new (&json_) json::value(o.json_);
+  }
+  // Moves relocate the JSON node (what boost::json calls pilfering): no library call.
+  Value(Value&& o) noexcept : tag_(o.tag_), ref_(o.ref_), extra_(std::move(o.extra_)) {
+    if (tag_ == Tag::Json) ::new (&json_) json::value(json::pilfer(o.json_));
+  }
+  Value& operator=(const Value& o) {
+    if (this != &o) {
+      Value copy(o);
+      *this = std::move(copy);
+    }
+    return *this;
+  }
   // Move assignment rebuilds in place: json::value's own move assignment copies when the two
   // values use different storage, which would pull arena-allocated documents back onto the
   // heap node by node.
@@ -57,9 +68,18 @@ public:
     }
     return *this;
   }
-  ~Value() = default;                           // null
-  Value(json::value v) : json_(std::move(v)) {} // NOLINT: implicit by design
-  static Value ref(const json::value& v);       // borrows: v must outlive the Value
+  // Destroying a JSON node is skipped when it owns nothing: a number, bool or null on
+  // unshared storage, or anything on a non-shared arena whose deallocation is a no-op.
+  ~Value() {
+    if (tag_ == Tag::Json) {
+      const json::storage_ptr& sp = json_.storage();
+      if (!(sp.is_not_shared_and_deallocate_is_trivial() ||
+            (!sp.is_shared() && json_.is_primitive())))
+        json_.~value();
+    }
+  }
+  Value(json::value v) noexcept : json_(json::pilfer(v)) {} // NOLINT: implicit by design
+  static Value ref(const json::value& v);                   // borrows: v must outlive the Value
   // Strings are allocated from the running mapping's arena (see ScratchArena).
   static Value string(std::string_view s);
   static Value bytes(std::string b);
@@ -71,7 +91,22 @@ public:
   static Value deleted();
   static Value nothing();
 
-  Kind kind() const;
+  Kind kind() const {
+    switch (tag_) {
+    case Tag::Json:
+    case Tag::Ref:
+      return json_kind(json().kind());
+    case Tag::Bytes:
+      return Kind::Bytes;
+    case Tag::Timestamp:
+      return Kind::Timestamp;
+    case Tag::Delete:
+      return Kind::Delete;
+    case Tag::Nothing:
+      return Kind::Nothing;
+    }
+    return Kind::Null;
+  }
   // Benthos's names: "null", "bool", "number", "string", "bytes", "timestamp", "array",
   // "object", "delete", "nothing".
   std::string_view type_name() const;
@@ -92,7 +127,13 @@ public:
   bool is_object() const { return is_json() && json().is_object(); }
 
   // The JSON node (null for bytes/timestamp/markers; use the accessors below for those).
-  const json::value& json() const;
+  const json::value& json() const {
+    if (tag_ == Tag::Json) return json_;
+    if (tag_ == Tag::Ref) return *ref_;
+    return null_json();
+  }
+  // The text of a string or bytes value without copying it ("" for anything else).
+  std::string_view text_view() const;
   const std::string& bytes_value() const;
   const Timestamp& ts() const;
 
@@ -102,6 +143,15 @@ public:
   json::value to_json() &&;
   // Mutable access to an owned JSON value (copies a borrowed one first).
   json::value& mut_json();
+  // Keeps `owner` alive as long as this JSON value (or a copy of this Value) lives: the arena
+  // its nodes were allocated from (see scratch_storage()). No effect on other kinds.
+  void keep_alive(std::shared_ptr<const void> owner) {
+    if (tag_ == Tag::Json) extra_ = std::shared_ptr<const Extra>(std::move(owner), nullptr);
+  }
+  // What keep_alive() was given (null when nothing).
+  std::shared_ptr<const void> owner() const {
+    return tag_ == Tag::Json ? std::shared_ptr<const void>(extra_) : nullptr;
+  }
 
   // --- Coercions with Benthos's rules; they throw TypeError. -----------------------------
   double get_number() const;       // numbers only
@@ -115,9 +165,32 @@ public:
   std::string to_string() const;
 
 private:
+  static const json::value& null_json();
+  static Kind json_kind(json::kind k) {
+    switch (k) {
+    case json::kind::null:
+      return Kind::Null;
+    case json::kind::bool_:
+      return Kind::Bool;
+    case json::kind::int64:
+    case json::kind::uint64:
+    case json::kind::double_:
+      return Kind::Number;
+    case json::kind::string:
+      return Kind::String;
+    case json::kind::array:
+      return Kind::Array;
+    case json::kind::object:
+      return Kind::Object;
+    }
+    return Kind::Null;
+  }
   enum class Tag : uint8_t { Json, Ref, Bytes, Timestamp, Delete, Nothing };
   Tag tag_ = Tag::Json;
-  json::value json_;
+  // Constructed only while tag_ is Json (see the destructor).
+  union {
+    json::value json_;
+  };
   const json::value* ref_ = nullptr;
   // Bytes and timestamps live out of line, so that the common JSON case stays small and cheap
   // to move (values are created and moved on every step of an evaluation).
@@ -129,10 +202,23 @@ private:
 };
 
 // The storage new JSON values of the running mapping are allocated from: one arena per
-// execution (set by Mapping::run for the duration of a run on this thread), so that building a
-// document costs bump allocations and freeing it one operation. The default storage outside a
-// run. Values that outlive the run keep the arena alive through their storage pointer.
+// execution (set by Mapping::run for the duration of a run on this thread; a run nested in
+// another shares its arena), so that building a document costs bump allocations and freeing it
+// one operation. The default storage outside a run.
+//
+// The storage pointer does not count references and its deallocation is trivial, so that
+// JSON nodes built in it copy and destroy nothing. The arena lives as long as its owner
+// (scratch_owner()): Mapping::run hands the owner to the ExecContext and to the value it
+// returns (Value::keep_alive), and set_message_value to the structured value it caches, so
+// JSON that leaves a run must travel with it (or be copied into other storage).
 const json::storage_ptr& scratch_storage();
+// What keeps the current run's arena alive (null outside a run).
+const std::shared_ptr<const void>& scratch_owner();
+// True for storage that is an arena reached without reference counting (a run's or a parsed
+// document's): JSON in it must not outlive the arena's owner.
+inline bool is_borrowed_arena(const json::storage_ptr& sp) {
+  return sp.is_not_shared_and_deallocate_is_trivial();
+}
 class ScratchArena {
 public:
   ScratchArena();
@@ -141,7 +227,7 @@ public:
   ScratchArena& operator=(const ScratchArena&) = delete;
 
 private:
-  json::storage_ptr previous_;
+  bool nested_ = false;
 };
 
 // A value of the wrong type: "expected number value, got string (\"foo\")", or with the

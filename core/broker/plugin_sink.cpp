@@ -124,6 +124,7 @@ private:
     int attempt = 0;
     Clock::time_point first_try = Clock::now();
     Clock::time_point not_before;
+    Clock::time_point sent_at; // when this attempt was handed to the output (metrics)
     plugctl_results results;
   };
 
@@ -249,6 +250,7 @@ private:
       ++in_flight_;
     }
     job->results.reset(job->batch->size());
+    if (out_.metrics() != nullptr) job->sent_at = Clock::now();
     if (!out_.is_async()) {
       {
         std::lock_guard lock(mu_);
@@ -313,6 +315,7 @@ private:
                             : (err.empty() ? std::string(status_name(st)) : err);
       }
     }
+    record_metrics(*job, headline, n - failed.size(), failed.size());
     if (failed.empty() && job->whole) {
       resolve_whole(job->whole);
     } else {
@@ -369,6 +372,19 @@ private:
       --in_flight_;
     }
     cv_.notify_all();
+  }
+
+  // The output's standard metrics for one write attempt.
+  void record_metrics(const Job& job, plugctl_status headline, size_t ok, size_t failed) {
+    OutputMetrics* m = out_.metrics();
+    if (m == nullptr) return;
+    m->latency->Observe(double(std::chrono::nanoseconds(Clock::now() - job.sent_at).count()));
+    if (ok > 0) {
+      m->sent->Increment(double(ok));
+      m->batch_sent->Increment();
+    }
+    if (failed > 0) m->error->Increment(double(failed));
+    if (headline == PLUGCTL_NOT_CONNECTED) out_.connection_lost();
   }
 
   void resolve(const std::vector<Ref>& refs, bool ok, const std::string& why) {

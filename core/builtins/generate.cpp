@@ -24,7 +24,9 @@ public:
     batch_size_ = cfg.integer("batch_size");
     if (count_ < 0) throw sdk::ConfigError("count must not be negative");
     if (batch_size_ < 1) throw sdk::ConfigError("batch_size must be at least 1");
-    if (cfg.has("interval")) interval_ = cfg.duration("interval");
+    // "" (as in Benthos) and 0s both mean as fast as the pipeline takes them.
+    if (cfg.has("interval") && !cfg.string("interval").empty())
+      interval_ = cfg.duration("interval");
     next_ = std::chrono::steady_clock::now();
   }
 
@@ -93,7 +95,8 @@ sdk::Spec generate_spec() {
                  .default_value(0))
       .field(Field::duration("interval", "Time between batches; empty or 0s for as fast as "
                                          "the pipeline takes them.")
-                 .default_value("1s"))
+                 .default_value("1s")
+                 .optional())
       .field(Field::integer("batch_size", "Messages per batch.").default_value(1).advanced());
 }
 

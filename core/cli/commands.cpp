@@ -3,6 +3,8 @@
 #include "bloblang/mapping.hpp"
 #include "bloblang/registry.hpp"
 #include "config/config.hpp"
+#include "docgen.hpp"
+#include "http/service.hpp"
 #include "loader/loader.hpp"
 #include "pipeline/engine.hpp"
 #include "telemetry/logging.hpp"
@@ -269,6 +271,39 @@ int cmd_create(const Globals& g, const std::string& expr) {
   }
 }
 
+// --- docs and schema -------------------------------------------------------------------------
+int cmd_docs(const Globals& g, const std::string& out, const std::string& format) {
+  docgen::SiteFormat f;
+  if (format == "html") {
+    f = docgen::SiteFormat::Html;
+  } else if (format == "markdown" || format == "md") {
+    f = docgen::SiteFormat::Markdown;
+  } else {
+    std::cerr << "plugctl docs: unknown format '" << format << "' (expected html or markdown)\n";
+    return 2;
+  }
+  Registry reg = load(g, true);
+  try {
+    auto r = docgen::write_site(reg, out, f);
+    std::cout << "wrote " << r.pages << " files (" << r.components << " components) to " << out
+              << "\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "plugctl docs: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+int cmd_schema(const Globals& g, const std::string& format) {
+  if (format != "jsonschema" && format != "json" && format != "cue") {
+    std::cerr << "plugctl schema: unknown format '" << format << "' (expected jsonschema or cue)\n";
+    return 2;
+  }
+  Registry reg = load(g, true);
+  std::cout << (format == "cue" ? docgen::cue_schema(reg) : docgen::json_schema(reg));
+  return 0;
+}
+
 // --- run -------------------------------------------------------------------------------------
 int cmd_run(const Globals& g, const std::string& path, bool chilled) {
   // Signals are taken by a dedicated thread (sigwait), so every other thread blocks them.
@@ -298,6 +333,14 @@ int cmd_run(const Globals& g, const std::string& path, bool chilled) {
     }
   }
   setup_logging(r.config->logger);
+  // Before the engine: components may add routes to the service's HTTP server while created.
+  std::unique_ptr<Service> service;
+  try {
+    service = std::make_unique<Service>(*r.config);
+  } catch (const std::exception& e) {
+    core_logger()->error("cannot start the service: {}", e.what());
+    return 1;
+  }
   std::unique_ptr<Engine> engine;
   try {
     engine = std::make_unique<Engine>(*r.config, reg);
@@ -329,6 +372,10 @@ int cmd_run(const Globals& g, const std::string& path, bool chilled) {
   bool timed_out = engine->timed_out();
   pthread_kill(signals.native_handle(), SIGUSR2);
   signals.join();
+  if (!timed_out) {
+    engine.reset();
+    service.reset(); // stops the HTTP server; the `log` exporter prints its metrics here
+  }
   spdlog::shutdown();
   std::fflush(stdout);
   if (timed_out) std::_Exit(rc); // threads may still be inside plugin calls
@@ -387,6 +434,21 @@ int cli_main(int argc, char** argv) {
       ->type_name("JSON");
   blobl->add_flag("--whole", blobl_whole, "Treat all of stdin as one message");
 
+  std::string docs_out, docs_format = "html";
+  auto* docs = app.add_subcommand(
+      "docs", "Write the documentation site (every component, plugin and Bloblang function) "
+              "generated from the specs of the plugins found");
+  docs->add_option("--out", docs_out, "Directory to write the site into")
+      ->required()
+      ->type_name("DIR");
+  docs->add_option("--format", docs_format, "html or markdown")->capture_default_str();
+
+  std::string schema_format = "jsonschema";
+  auto* schema = app.add_subcommand(
+      "schema", "Print the config schema of every component found (JSON Schema 2020-12 for "
+                "editors, or CUE)");
+  schema->add_option("--format", schema_format, "jsonschema or cue")->capture_default_str();
+
   app.add_subcommand("version", "Print the version and the plugin ABI");
 
   std::string top_config;
@@ -412,6 +474,8 @@ int cli_main(int argc, char** argv) {
   if (app.got_subcommand("plugins")) return cmd_plugins(g);
   if (lint->parsed()) return cmd_lint(g, lint_files);
   if (create->parsed()) return cmd_create(g, create_expr);
+  if (docs->parsed()) return cmd_docs(g, docs_out, docs_format);
+  if (schema->parsed()) return cmd_schema(g, schema_format);
   if (blobl->parsed()) return cmd_blobl(blobl_expr, blobl_file, blobl_meta, blobl_whole);
   if (app.got_subcommand("version")) {
     std::cout << "plugctl " << PLUGCTL_VERSION << "\nplugin ABI " << PLUGCTL_ABI_MAJOR << "."

@@ -55,6 +55,22 @@ struct LoggerConfig {
   std::map<std::string, std::string> static_fields{{"@service", "plugctl"}};
 };
 
+// The service's own HTTP server (`http`): /ping, /ready, /version, /metrics, /stats, and the
+// routes of components that share it (an http_server input with an empty address).
+struct HttpConfig {
+  bool enabled = true;
+  std::string address = "127.0.0.1:4195";
+  std::string root_path = "/plugctl"; // every endpoint is also served under this prefix
+};
+
+// `metrics`: which exporter (one key of the section) and its options.
+struct MetricsConfig {
+  std::string exporter = "prometheus"; // prometheus | json_api | none | log | statsd
+  std::string statsd_address = "127.0.0.1:8125";
+  std::chrono::nanoseconds statsd_flush_period = std::chrono::milliseconds(100);
+  std::string statsd_tag_format = "none"; // none | datadog | influxdb
+};
+
 struct Config {
   std::string file; // path it was read from, or a name like "<stdin-default>"
   ComponentConfig input;
@@ -64,6 +80,8 @@ struct Config {
   std::map<std::string, ComponentConfig> input_resources, processor_resources, output_resources,
       cache_resources; // by label
   LoggerConfig logger;
+  HttpConfig http;
+  MetricsConfig metrics;
   std::chrono::nanoseconds shutdown_timeout = std::chrono::seconds(20);
 };
 
@@ -92,6 +110,16 @@ LoadResult load_config_string(std::string_view yaml, const std::string& name, co
 // component and their defaults, which lints clean. Throws std::invalid_argument on an unknown
 // component ("unknown processor 'lgo' (did you mean 'log'?)").
 std::string create_skeleton(const Registry& reg, std::string_view expression);
+
+// One component as a YAML config snippet generated from its spec, for the docs: `kind:` at the
+// top (e.g. "input:\n  label: \"\"\n  file:\n    paths: []\n"). Minimal: only the fields a
+// user must set. Common: also the non-advanced fields with their defaults (what `create` writes).
+// Full: every field, advanced ones included. Each lints clean once placeholders are filled.
+enum class YamlDetail { Minimal, Common, Full };
+std::string component_yaml(const Registry& reg, const ComponentEntry& entry, YamlDetail detail);
+
+// The `logger` section's fields as a spec (lint checks it like a component; the schema uses it).
+const FieldSpec& logger_config_spec();
 
 // Closest candidate for "did you mean" (Levenshtein distance <= max(2, len/3)), or empty.
 std::string closest_name(std::string_view wrong, const std::vector<std::string>& candidates);

@@ -177,6 +177,43 @@ const FieldSpec& logger_spec() {
   return spec;
 }
 
+// The `http` section.
+const FieldSpec& http_spec() {
+  static const FieldSpec spec = [] {
+    FieldSpec s;
+    s.type = FieldType::Object;
+    s.children.push_back(make_field("enabled", FieldType::Bool, json::value(true)));
+    s.children.push_back(make_field("address", FieldType::String, json::value("127.0.0.1:4195")));
+    s.children.push_back(make_field("root_path", FieldType::String, json::value("/plugctl")));
+    return s;
+  }();
+  return spec;
+}
+
+// The `metrics` section: one exporter key (like a component) with its options.
+const FieldSpec& metrics_spec() {
+  static const FieldSpec spec = [] {
+    FieldSpec s;
+    s.type = FieldType::Object;
+    for (const char* name : {"prometheus", "json_api", "none", "log"}) {
+      FieldSpec e = make_field(name, FieldType::Object);
+      e.optional = true;
+      s.children.push_back(std::move(e));
+    }
+    FieldSpec statsd = make_field("statsd", FieldType::Object);
+    statsd.optional = true;
+    statsd.children.push_back(
+        make_field("address", FieldType::String, json::value("127.0.0.1:8125")));
+    statsd.children.push_back(
+        make_field("flush_period", FieldType::Duration, json::value("100ms")));
+    statsd.children.push_back(make_field("tag_format", FieldType::String, json::value("none"),
+                                         {"none", "datadog", "influxdb"}));
+    s.children.push_back(std::move(statsd));
+    return s;
+  }();
+  return spec;
+}
+
 class Linter {
 public:
   Linter(const Registry& reg, const SourceMap& map, std::string_view text,
@@ -267,6 +304,8 @@ private:
   void buffer(const Entry& e);
   void logger(const Entry& e, Config& cfg);
   void shutdown_timeout(const Entry& e, Config& cfg);
+  void http(const Entry& e, Config& cfg);
+  void metrics(const Entry& e, Config& cfg);
 
   const Registry& reg_;
   const SourceMap& map_;
@@ -475,6 +514,10 @@ json::value Linter::scalar(const FieldSpec& f, const YAML::Node& n, const Where&
     }
     return json::string(s);
   case FieldType::Bloblang:
+    // "" means "no mapping" where the spec itself defaults to it (or the field is optional).
+    if (s.empty() && (f.optional || (f.default_value && f.default_value->is_string() &&
+                                     f.default_value->get_string().empty())))
+      return json::string(s);
     if (auto err = lint_bloblang(s)) error(inside(n, vp, *err), w.path, err->message);
     return json::string(s);
   case FieldType::Int:
@@ -488,9 +531,10 @@ json::value Linter::scalar(const FieldSpec& f, const YAML::Node& n, const Where&
     if (auto b = parse_yaml_bool(s); b && !quoted) return *b;
     return wrong();
   case FieldType::Duration: {
-    // "" is allowed where the spec itself uses it as the default ("disabled").
-    bool empty_ok =
-        f.default_value && f.default_value->is_string() && f.default_value->get_string().empty();
+    // "" means "not set": allowed where the spec uses it as the default ("disabled") and for
+    // optional fields.
+    bool empty_ok = f.optional || (f.default_value && f.default_value->is_string() &&
+                                   f.default_value->get_string().empty());
     if (!(s.empty() && empty_ok) && !parse_duration_ns(s))
       error(vp, w.path, "invalid duration '" + s + "' (examples: 500ms, 10s, 1m30s)");
     return json::string(s);
@@ -723,6 +767,45 @@ void Linter::shutdown_timeout(const Entry& e, Config& cfg) {
   if (auto ns = duration_ns(v)) cfg.shutdown_timeout = std::chrono::nanoseconds(*ns);
 }
 
+void Linter::http(const Entry& e, Config& cfg) {
+  if (e.value.IsNull()) return;
+  json::value v = object(http_spec(), e.value, Where{"http", "", e.key_pos}, nullptr);
+  if (!v.is_object()) return;
+  const json::object& o = v.get_object();
+  if (const auto* x = o.if_contains("enabled"); x != nullptr && x->is_bool())
+    cfg.http.enabled = x->get_bool();
+  if (const auto* x = o.if_contains("address"); x != nullptr && x->is_string())
+    cfg.http.address = std::string(x->get_string());
+  if (const auto* x = o.if_contains("root_path"); x != nullptr && x->is_string())
+    cfg.http.root_path = std::string(x->get_string());
+}
+
+void Linter::metrics(const Entry& e, Config& cfg) {
+  if (e.value.IsNull()) return;
+  json::value v = object(metrics_spec(), e.value, Where{"metrics", "", e.key_pos}, nullptr);
+  if (!v.is_object()) return;
+  std::vector<std::string> chosen;
+  for (const auto& kv : v.get_object())
+    chosen.emplace_back(kv.key());
+  if (chosen.size() > 1) {
+    error(e.key_pos, "metrics", "choose one exporter, got " + join(chosen));
+    return;
+  }
+  if (chosen.empty()) return;
+  cfg.metrics.exporter = chosen[0];
+  if (chosen[0] != "statsd") return;
+  const auto* so = v.get_object().at("statsd").if_object();
+  if (so == nullptr) return;
+  if (const auto* x = so->if_contains("address"); x != nullptr && x->is_string())
+    cfg.metrics.statsd_address = std::string(x->get_string());
+  if (const auto* x = so->if_contains("flush_period"); x != nullptr) {
+    if (auto ns = duration_ns(*x); ns && *ns > 0)
+      cfg.metrics.statsd_flush_period = std::chrono::nanoseconds(*ns);
+  }
+  if (const auto* x = so->if_contains("tag_format"); x != nullptr && x->is_string())
+    cfg.metrics.statsd_tag_format = std::string(x->get_string());
+}
+
 Config Linter::run(const YAML::Node& root) {
   Config cfg;
   cfg.file = map_.file();
@@ -754,7 +837,11 @@ Config Linter::run(const YAML::Node& root) {
         logger(e, cfg);
       } else if (k == "shutdown_timeout") {
         shutdown_timeout(e, cfg);
-      } else if (k == "http" || k == "metrics" || k == "tracer" || k == "tests") {
+      } else if (k == "http") {
+        http(e, cfg);
+      } else if (k == "metrics") {
+        metrics(e, cfg);
+      } else if (k == "tracer" || k == "tests") {
         bool empty = e.value.IsNull() || (e.value.IsMap() && e.value.size() == 0);
         if (!empty) error(e.key_pos, k, "not supported by this version of plugctl yet");
       } else {
@@ -776,3 +863,9 @@ Config lint_document(const YAML::Node& root, const SourceMap& map, std::string_v
 }
 
 } // namespace plugctl::core::detail
+
+namespace plugctl::core {
+const FieldSpec& logger_config_spec() {
+  return detail::logger_spec();
+}
+} // namespace plugctl::core

@@ -130,7 +130,8 @@ json::value yaml_ready(const FieldSpec& f, json::value v) {
 
 class Skeleton {
 public:
-  explicit Skeleton(const Registry& reg) : reg_(reg) {}
+  explicit Skeleton(const Registry& reg, YamlDetail detail = YamlDetail::Common)
+      : reg_(reg), detail_(detail) {}
 
   // The value of a component's type key: its non-advanced fields with defaults, required
   // fields with placeholders.
@@ -152,15 +153,18 @@ private:
 
   // nullopt: leave the field out of the skeleton.
   std::optional<json::value> field(const FieldSpec& f, int depth) const {
+    const bool full = detail_ == YamlDetail::Full;
     if (f.default_value) {
-      if (f.advanced || f.deprecated) return std::nullopt;
+      if (detail_ == YamlDetail::Minimal || (!full && (f.advanced || f.deprecated)))
+        return std::nullopt;
       return yaml_ready(f, *f.default_value);
     }
-    if (f.optional) return std::nullopt;
+    if (f.optional && !full) return std::nullopt;
     if (is_scalar_object(f)) {
       // Either required (some child has no default) or implied from its children's defaults.
       bool required = !implied_default(f);
-      if (!required && (f.advanced || f.deprecated)) return std::nullopt;
+      if (!required && (detail_ == YamlDetail::Minimal || (!full && (f.advanced || f.deprecated))))
+        return std::nullopt;
       json::object o = object_value(f, depth);
       if (!required && o.empty()) return std::nullopt;
       return o;
@@ -228,6 +232,7 @@ private:
   }
 
   const Registry& reg_;
+  YamlDetail detail_;
 };
 
 std::string_view trim(std::string_view s) {
@@ -268,6 +273,27 @@ void write_component(std::string& out, const Skeleton& sk, const ComponentEntry&
 }
 
 } // namespace
+
+std::string component_yaml(const Registry& reg, const ComponentEntry& entry, YamlDetail detail) {
+  Skeleton sk(reg, detail);
+  std::string out;
+  switch (entry.kind) {
+  case ComponentKind::Input:
+  case ComponentKind::Output:
+    out += std::string(kind_name(entry.kind)) + ":\n";
+    write_component(out, sk, entry, "  ", 2);
+    break;
+  case ComponentKind::Processor:
+    out += "pipeline:\n  processors:\n";
+    write_component(out, sk, entry, "    - ", 6);
+    break;
+  case ComponentKind::Cache:
+    out += "cache_resources:\n";
+    write_component(out, sk, entry, "  - ", 4);
+    break;
+  }
+  return out;
+}
 
 std::string create_skeleton(const Registry& reg, std::string_view expression) {
   std::vector<std::string_view> parts = split(expression, '/');

@@ -3,6 +3,7 @@
 #include "host/host.hpp"
 
 #include "host/interp.hpp"
+#include "http/server.hpp"
 #include "registry/spec.hpp"
 #include "telemetry/metrics.hpp"
 
@@ -370,8 +371,9 @@ plugctl_metric* metric_new(const plugctl_ctx* ctx, int32_t type, const char* nam
     std::vector<std::string> names;
     for (size_t i = 0; i < n; ++i)
       names.emplace_back(sv(label_names[i].ptr, label_names[i].len));
-    auto f = make_metric_family(type, std::string(sv(name, nlen)), std::move(names),
-                                {{"label", ctx->label}, {"path", ctx->path}});
+    auto f =
+        make_metric_family(type, std::string(sv(name, nlen)), std::move(names),
+                           {{"label", ctx->label}, {"path", ctx->path}, {"component", ctx->type}});
     if (!f) return nullptr;
     auto* c = const_cast<plugctl_ctx*>(ctx);
     std::lock_guard lock(c->metrics_mu);
@@ -393,7 +395,10 @@ void metric_record(plugctl_metric* m, const plugctl_bytes* values, size_t n, dou
   } catch (...) {}
 }
 
-const void* get_api(const char*, uint32_t) {
+// Named extension tables (abi/include/plugctl/*.h beside plugctl.h).
+const void* get_api(const char* name, uint32_t min_minor) {
+  if (name == nullptr || min_minor > PLUGCTL_ABI_MINOR) return nullptr;
+  if (std::strcmp(name, PLUGCTL_HTTP_API_NAME) == 0) return http::http_api();
   return nullptr;
 }
 

@@ -86,8 +86,9 @@ void ComponentBase::create(plugctl_create_fn fn, const ComponentConfig& cc) {
 // --- input -------------------------------------------------------------------------------------
 InputComponent::InputComponent(const ComponentConfig& cc,
                                std::shared_ptr<const std::atomic<bool>> cancelled)
-    : ComponentBase(cc, std::move(cancelled)) {
+    : ComponentBase(cc, std::move(cancelled)), ready_("input", where_) {
   vt_ = copy_vtable<plugctl_input_vtable>(vtable_of(cc));
+  metrics_ = make_input_metrics(metric_labels());
   create(vt_.create, cc);
 }
 InputComponent::~InputComponent() {
@@ -95,10 +96,15 @@ InputComponent::~InputComponent() {
   if (created_) vt_.destroy(inst_);
 }
 plugctl_status InputComponent::connect(std::string& err) {
-  if (vt_.connect == nullptr) return PLUGCTL_OK;
-  plugctl_err e;
-  plugctl_status st = vt_.connect(inst_, &e);
-  if (st != PLUGCTL_OK) err = e.set ? e.text : status_name(st);
+  plugctl_status st = PLUGCTL_OK;
+  if (vt_.connect != nullptr) {
+    plugctl_err e;
+    st = vt_.connect(inst_, &e);
+    if (st != PLUGCTL_OK) err = e.set ? e.text : status_name(st);
+  }
+  ready_.set(st == PLUGCTL_OK);
+  if (metrics_)
+    (st == PLUGCTL_OK ? metrics_->connection_up : metrics_->connection_failed)->Increment();
   return st;
 }
 plugctl_status InputComponent::read(plugctl_read_result& out, std::string& err) {
@@ -107,9 +113,32 @@ plugctl_status InputComponent::read(plugctl_read_result& out, std::string& err) 
   plugctl_err e;
   plugctl_status st = vt_.read_batch(inst_, &out, &e);
   if (st != PLUGCTL_OK && e.set) err = e.text;
+  if (st == PLUGCTL_NOT_CONNECTED) {
+    ready_.set(false);
+    if (metrics_) metrics_->connection_lost->Increment();
+  }
+  if (st == PLUGCTL_OK && metrics_ && out.batch != nullptr) {
+    metrics_->received->Increment(double(batch_of(out.batch)->size()));
+    std::lock_guard lock(read_at_mu_);
+    read_at_[out.ack_token] = std::chrono::steady_clock::now();
+  }
   return st;
 }
 void InputComponent::ack(uint64_t token, plugctl_status st, std::string_view reason) {
+  if (metrics_) {
+    std::chrono::steady_clock::time_point at;
+    {
+      std::lock_guard lock(read_at_mu_);
+      auto it = read_at_.find(token);
+      if (it != read_at_.end()) {
+        at = it->second;
+        read_at_.erase(it);
+      }
+    }
+    if (at != std::chrono::steady_clock::time_point{})
+      metrics_->latency->Observe(
+          double(std::chrono::nanoseconds(std::chrono::steady_clock::now() - at).count()));
+  }
   vt_.ack(inst_, token, st, reason.data(), reason.size());
 }
 void InputComponent::close() {
@@ -121,8 +150,9 @@ void InputComponent::close() {
 // --- output ------------------------------------------------------------------------------------
 OutputComponent::OutputComponent(const ComponentConfig& cc,
                                  std::shared_ptr<const std::atomic<bool>> cancelled)
-    : ComponentBase(cc, std::move(cancelled)) {
+    : ComponentBase(cc, std::move(cancelled)), ready_("output", where_) {
   vt_ = copy_vtable<plugctl_output_vtable>(vtable_of(cc));
+  metrics_ = make_output_metrics(metric_labels());
   policy_ = parse_batch_policy(cc.config);
   if (const auto* o = cc.config.if_object()) {
     if (const auto* m = o->if_contains("max_in_flight");
@@ -138,11 +168,20 @@ OutputComponent::~OutputComponent() {
   if (created_) vt_.destroy(inst_);
 }
 plugctl_status OutputComponent::connect(std::string& err) {
-  if (vt_.connect == nullptr) return PLUGCTL_OK;
-  plugctl_err e;
-  plugctl_status st = vt_.connect(inst_, &e);
-  if (st != PLUGCTL_OK) err = e.set ? e.text : status_name(st);
+  plugctl_status st = PLUGCTL_OK;
+  if (vt_.connect != nullptr) {
+    plugctl_err e;
+    st = vt_.connect(inst_, &e);
+    if (st != PLUGCTL_OK) err = e.set ? e.text : status_name(st);
+  }
+  ready_.set(st == PLUGCTL_OK);
+  if (metrics_)
+    (st == PLUGCTL_OK ? metrics_->connection_up : metrics_->connection_failed)->Increment();
   return st;
+}
+void OutputComponent::connection_lost() {
+  // Counted only: the sink retries the write, which tells whether the output is back.
+  if (metrics_) metrics_->connection_lost->Increment();
 }
 plugctl_status OutputComponent::write(const Batch& b, plugctl_results& r, std::string& err) {
   plugctl_err e;

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <plugctl/plugctl.h>
 #include <string>
+#include <unordered_map>
 
 namespace plugctl::core {
 
@@ -38,6 +39,8 @@ public:
   spdlog::logger& log() const { return *ctx_->logger; }
   uint64_t flags() const { return flags_; }
   const std::string& where() const { return where_; }
+  // The labels of this instance's standard metrics.
+  ComponentLabels metric_labels() const { return {ctx_->label, ctx_->path, ctx_->type}; }
 
 protected:
   // Calls the plugin's create. Throws std::runtime_error naming the component.
@@ -63,6 +66,11 @@ public:
 private:
   plugctl_input_vtable vt_{};
   bool closed_ = false;
+  // Standard metrics (NULL when disabled), readiness, and when each unacked batch was read.
+  std::unique_ptr<InputMetrics> metrics_;
+  Readiness ready_;
+  std::mutex read_at_mu_;
+  std::unordered_map<uint64_t, std::chrono::steady_clock::time_point> read_at_;
 };
 
 class OutputComponent : public ComponentBase {
@@ -78,12 +86,18 @@ public:
   plugctl_status write_async(const Batch& b, plugctl_results* r, plugctl_write_done_fn done,
                              void* done_ctx, std::string& err);
   void close();
+  // Standard metrics (NULL when disabled); writes are recorded by the sink that drives them.
+  OutputMetrics* metrics() const { return metrics_.get(); }
+  // Counts a write that returned NOT_CONNECTED (output_connection_lost).
+  void connection_lost();
 
 private:
   plugctl_output_vtable vt_{};
   size_t max_in_flight_ = 1;
   BatchPolicy policy_;
   bool closed_ = false;
+  std::unique_ptr<OutputMetrics> metrics_;
+  Readiness ready_;
 };
 
 class ProcessorComponent : public ComponentBase {

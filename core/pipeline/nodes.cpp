@@ -3,6 +3,7 @@
 #include "loader/loader.hpp"
 #include "pipeline/components.hpp"
 
+#include <chrono>
 #include <map>
 #include <mutex>
 
@@ -30,6 +31,42 @@ private:
   ProcessorComponent comp_;
 };
 
+// The standard processor metrics around any processor node (a plugin's or a composite).
+class MeteredProcessor final : public ProcessorNode {
+public:
+  MeteredProcessor(std::unique_ptr<ProcessorNode> inner, std::unique_ptr<ProcessorMetrics> m)
+      : inner_(std::move(inner)), m_(std::move(m)) {}
+  void process(Batch& batch) override {
+    size_t in = batch.size(), flagged_in = flagged(batch);
+    auto start = std::chrono::steady_clock::now();
+    inner_->process(batch);
+    auto took = std::chrono::steady_clock::now() - start;
+    m_->received->Increment(double(in));
+    m_->sent->Increment(double(batch.size()));
+    size_t flagged_out = flagged(batch);
+    if (flagged_out > flagged_in) m_->error->Increment(double(flagged_out - flagged_in));
+    m_->latency->Observe(double(std::chrono::nanoseconds(took).count()));
+  }
+  void close() override { inner_->close(); }
+
+private:
+  static size_t flagged(const Batch& b) {
+    size_t n = 0;
+    for (const auto& m : b.messages)
+      n += m.has_error() ? 1 : 0;
+    return n;
+  }
+  std::unique_ptr<ProcessorNode> inner_;
+  std::unique_ptr<ProcessorMetrics> m_;
+};
+
+std::unique_ptr<ProcessorNode> metered(std::unique_ptr<ProcessorNode> node,
+                                       const ComponentConfig& cc) {
+  auto m = make_processor_metrics({cc.label, cc.path, cc.type});
+  if (!m) return node;
+  return std::make_unique<MeteredProcessor>(std::move(node), std::move(m));
+}
+
 } // namespace
 
 bool register_processor_factory(const std::string& name, ProcessorFactory f) {
@@ -43,14 +80,14 @@ std::unique_ptr<ProcessorNode> build_processor(const ComponentConfig& cc, BuildC
     auto it = factories().find(cc.type);
     if (it == factories().end())
       throw std::runtime_error(describe(cc) + ": no factory for this composite processor");
-    return it->second(cc, ctx);
+    return metered(it->second(cc, ctx), cc);
   }
   try {
     activate(ctx.reg, *cc.entry);
   } catch (const std::exception& e) {
     throw std::runtime_error(describe(cc) + ": " + e.what());
   }
-  return std::make_unique<PluginProcessor>(cc, ctx);
+  return metered(std::make_unique<PluginProcessor>(cc, ctx), cc);
 }
 
 ProcessorNodes build_processors(const std::vector<ComponentConfig>& ccs, BuildContext& ctx) {

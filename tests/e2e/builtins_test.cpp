@@ -95,6 +95,14 @@ TEST(Builtins, LoggerLevelFiltersAndJsonFormat) {
   EXPECT_NE(e.err.find("\"level\":\"info\""), std::string::npos);
 }
 
+TEST(Builtins, GenerateTakesAnEmptyIntervalAsFastAsPossible) {
+  // As in Benthos: `interval: ""` lints clean and generates without waiting.
+  auto e = run_yaml("input:\n  generate:\n    payload: q\n    count: 3\n    interval: \"\"\n"
+                    "output:\n  stdout: {}\n");
+  EXPECT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_EQ(e.out, "q\nq\nq\n");
+}
+
 TEST(Builtins, SleepDelaysEachBatch) {
   // The run must take at least 3 x 50ms: a lower bound on behaviour, not a speed target.
   auto start = std::chrono::steady_clock::now();

@@ -18,13 +18,15 @@ TEST(Cli, VersionNamesTheAbi) {
 }
 
 TEST(Cli, EveryCommandHasHelp) {
-  for (std::string cmd : {"", "run ", "list ", "plugins ", "lint ", "create ", "version "}) {
+  for (std::string cmd :
+       {"", "run ", "list ", "plugins ", "lint ", "create ", "docs ", "schema ", "version "}) {
     auto e = run_plugctl(cmd + "--help");
     EXPECT_EQ(e.exit_code, 0) << cmd << e.err;
     EXPECT_NE(e.out.find("Usage"), std::string::npos) << cmd << e.out;
   }
   auto top = run_plugctl("--help");
-  for (std::string c : {"run", "list", "plugins", "lint", "create", "version", "--plugins-dir"})
+  for (std::string c :
+       {"run", "list", "plugins", "lint", "create", "docs", "schema", "version", "--plugins-dir"})
     EXPECT_NE(top.out.find(c), std::string::npos) << c;
 }
 
