@@ -10,6 +10,7 @@ PACKAGES=(
   libcurl4-openssl-dev librdkafka-dev libpq-dev libssl-dev libre2-dev libhowardhinnant-date-dev
   libxxhash-dev zlib1g-dev libzstd-dev liblz4-dev libsnappy-dev tzdata
   libgoogle-perftools-dev
+  maven default-jre-headless iproute2 kcat
   libgtest-dev libgmock-dev libbenchmark-dev abigail-tools
   # tests of the docs site and the schema: headless Chromium, a JSON Schema validator
   chromium python3-jsonschema python3-yaml

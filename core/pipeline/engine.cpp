@@ -152,7 +152,10 @@ bool Engine::connect_with_backoff(const std::function<plugctl_status(std::string
                                   const std::string& what) {
   auto backoff = opts_.connect_backoff;
   for (;;) {
-    if (hard_stop_) return false;
+    // Only inputs connect here: one that is not connected when the pipeline stops has nothing
+    // to drain, so a graceful stop ends its retries too (an unreachable broker must not hold the
+    // shutdown until shutdown_timeout).
+    if (hard_stop_ || cancelled_->load()) return false;
     std::string err;
     plugctl_status st = fn(err);
     if (st == PLUGCTL_OK) return true;
@@ -162,7 +165,7 @@ bool Engine::connect_with_backoff(const std::function<plugctl_status(std::string
     }
     core_logger()->warn("{}: failed to connect: {}; retrying in {}ms", what, err, backoff.count());
     std::unique_lock lock(mu_);
-    cv_.wait_for(lock, backoff, [&] { return hard_stop_.load(); });
+    cv_.wait_for(lock, backoff, [&] { return hard_stop_.load() || cancelled_->load(); });
     backoff = std::min(backoff * 2, opts_.connect_backoff_max);
   }
 }
