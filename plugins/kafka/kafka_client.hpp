@@ -83,6 +83,15 @@ private:
     if (self == nullptr) return;
     std::string text = std::string(rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(err))) + ": " +
                        (reason == nullptr ? "" : reason);
+    // librdkafka before 2.6.1 sends a SCRAM client-final nonce that Kafka 4.x brokers reject
+    // as invalid credentials (librdkafka#4895); Debian 12 ships 2.0.2. Say so, or users chase
+    // passwords.
+    if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION && reason != nullptr &&
+        std::string_view(reason).find("SCRAM") != std::string_view::npos &&
+        rd_kafka_version() < 0x020601ff)
+      text += " (note: librdkafka " + std::string(rd_kafka_version_str()) +
+              " cannot authenticate with SCRAM against Kafka 4.x brokers, fixed in librdkafka "
+              "2.6.1; with this librdkafka use PLAIN over TLS, or a 3.x broker)";
     {
       std::lock_guard lock(self->mu_);
       self->last_error_ = text;
