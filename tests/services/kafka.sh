@@ -16,6 +16,8 @@
 #   KAFKA_ADDRESS=127.0.0.1:<port>   the bootstrap address (plaintext)
 #   KAFKA_SASL_ADDRESS=127.0.0.1:<port>, KAFKA_SASL_USER, KAFKA_SASL_PASSWORD
 #                                    a SASL_PLAINTEXT listener (PLAIN)
+#   KAFKA_TLS_ADDRESS=127.0.0.1:<port>, KAFKA_TLS_CA
+#                                    an SSL listener whose certificate the CA file signs
 #   KAFKA_STATE_DIR=<dir>            where this broker lives (for halt/resume)
 # A test that needs a broker of its own (one it stops and restarts) runs this script with its own
 # KAFKA_STATE_DIR. KAFKA_EXTRA_PROPERTIES (lines of key=value) is appended to server.properties.
@@ -108,17 +110,35 @@ run_java() {
   java "${JAVA_ARGS[@]}" "$@"
 }
 
+# A throw-away CA and a server certificate for 127.0.0.1, for the SSL listener (PEM keystore).
+make_certs() {
+  local dir="$STATE/tls"
+  mkdir -p "$dir"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=plugctl test CA" \
+    -keyout "$dir/ca.key" -out "$dir/ca.pem" >/dev/null 2>&1 || die "openssl: cannot make the test CA"
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$dir/server.key" \
+    -out "$dir/server.csr" >/dev/null 2>&1 || die "openssl: cannot make the server key"
+  printf 'subjectAltName=IP:127.0.0.1\n' >"$dir/san.ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
+    -days 2 -extfile "$dir/san.ext" -out "$dir/server.crt" >/dev/null 2>&1 ||
+    die "openssl: cannot sign the server certificate"
+  # Kafka's PEM keystore: the PKCS#8 key, then the certificate chain.
+  cat "$dir/server.key" "$dir/server.crt" >"$dir/server.pem"
+}
+
 write_config() {
-  local port="$1" cport="$2" sport="$3"
+  local port="$1" cport="$2" sport="$3" tport="$4"
   mkdir -p "$STATE/data" "$STATE/logs"
   cat >"$STATE/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
 controller.listener.names=CONTROLLER
-listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sport,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sport
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sport,SSL://127.0.0.1:$tport,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sport,SSL://127.0.0.1:$tport
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,CONTROLLER:PLAINTEXT
+listener.name.ssl.ssl.keystore.type=PEM
+listener.name.ssl.ssl.keystore.location=$STATE/tls/server.pem
 sasl.enabled.mechanisms=PLAIN
 listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$SASL_USER="$SASL_PASSWORD";
 inter.broker.listener.name=PLAINTEXT
@@ -162,10 +182,12 @@ EOF
 }
 
 write_env() {
-  local port="$1" cport="$2" sport="$3"
+  local port="$1" cport="$2" sport="$3" tport="$4"
   cat >"$STATE/kafka.env.tmp" <<EOF
 KAFKA_ADDRESS=127.0.0.1:$port
 KAFKA_SASL_ADDRESS=127.0.0.1:$sport
+KAFKA_TLS_ADDRESS=127.0.0.1:$tport
+KAFKA_TLS_CA=$STATE/tls/ca.pem
 KAFKA_SASL_USER=$SASL_USER
 KAFKA_SASL_PASSWORD=$SASL_PASSWORD
 KAFKA_CONTROLLER_PORT=$cport
@@ -181,6 +203,7 @@ read_env() {
   . "$STATE/kafka.env"
   PORT="${KAFKA_ADDRESS##*:}"
   SPORT="${KAFKA_SASL_ADDRESS##*:}"
+  TPORT="${KAFKA_TLS_ADDRESS##*:}"
   CPORT="$KAFKA_CONTROLLER_PORT"
 }
 
@@ -231,7 +254,12 @@ cmd_start() {
   while [ "$CPORT" = "$PORT" ]; do CPORT="$(free_port)"; done
   SPORT="$(free_port)"
   while [ "$SPORT" = "$PORT" ] || [ "$SPORT" = "$CPORT" ]; do SPORT="$(free_port)"; done
-  write_config "$PORT" "$CPORT" "$SPORT"
+  TPORT="$(free_port)"
+  while [ "$TPORT" = "$PORT" ] || [ "$TPORT" = "$CPORT" ] || [ "$TPORT" = "$SPORT" ]; do
+    TPORT="$(free_port)"
+  done
+  make_certs
+  write_config "$PORT" "$CPORT" "$SPORT" "$TPORT"
   local cluster_id
   cluster_id="$(run_java kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)"
   [ -n "$cluster_id" ] || die "could not generate a cluster id"
@@ -240,7 +268,7 @@ cmd_start() {
     cat "$STATE/logs/format.log" >&2
     die "could not format the storage in $STATE/data"
   fi
-  write_env "$PORT" "$CPORT" "$SPORT"
+  write_env "$PORT" "$CPORT" "$SPORT" "$TPORT"
   launch
   log "Apache Kafka $KAFKA_VERSION serving at 127.0.0.1:$PORT (state in $STATE)"
 }
@@ -278,7 +306,7 @@ cmd_resume() {
   read_env
   if running; then return 0; fi
   for _ in $(seq 1 100); do
-    port_free "$PORT" && port_free "$CPORT" && port_free "$SPORT" && break
+    port_free "$PORT" && port_free "$CPORT" && port_free "$SPORT" && port_free "$TPORT" && break
     sleep 0.1
   done
   launch

@@ -198,6 +198,47 @@ TEST_F(KafkaOutput, SaslPlainRoundTripAndAWrongPasswordIsReported) {
   EXPECT_NE(bad.find("Authentication failed"), std::string::npos) << bad;
 }
 
+// Both components through the broker's SSL listener, trusting the test CA with root_cas_file;
+// without it the broker's certificate is refused and the log says why, and skip_cert_verify
+// connects anyway.
+TEST_F(KafkaOutput, TlsRoundTripAndAnUntrustedCertificateIsReported) {
+  const std::string tls_addr = broker_env("KAFKA_TLS_ADDRESS");
+  const std::string ca = broker_env("KAFKA_TLS_CA");
+  ASSERT_FALSE(tls_addr.empty()) << "the test broker has no SSL listener";
+  const std::string topic = unique_name("tls"), in_chan = unique_name("tls"),
+                    out_chan = unique_name("tls"), skip_chan = unique_name("tls");
+  create_topic(addr_, topic, 1);
+  reset_channel(in_chan);
+  reset_channel(out_chan);
+  reset_channel(skip_chan);
+  channel(in_chan).payloads = {"alpha", "beta", "gamma"};
+  const std::string tls = "    tls:\n      enabled: true\n      root_cas_file: \"" + ca + "\"\n";
+  auto wcfg = parse_config(feed(in_chan, 3) + "output:\n  kafka:\n    addresses: [ \"" + tls_addr +
+                               "\" ]\n    topic: \"" + topic + "\"\n" + tls,
+                           registry());
+  EXPECT_EQ(run_until(wcfg, registry()).exit_code, 0);
+  auto read_into = [&](const std::string& chan, const std::string& tls_yaml) {
+    auto rcfg = parse_config("input:\n  kafka:\n    addresses: [ \"" + tls_addr +
+                                 "\" ]\n    topics: [ \"" + topic + ":0\" ]\n" + tls_yaml +
+                                 "output:\n  test_capture:\n    channel: \"" + chan + "\"\n",
+                             registry());
+    run_until(rcfg, registry(), [&] {
+      auto& ch = channel(chan);
+      std::lock_guard lock(ch.mu);
+      return ch.received.size() >= 3;
+    });
+    auto& ch = channel(chan);
+    std::lock_guard lock(ch.mu);
+    EXPECT_EQ(ch.received, (std::vector<std::string>{"alpha", "beta", "gamma"})) << tls_yaml;
+  };
+  read_into(out_chan, tls);
+  read_into(skip_chan, "    tls:\n      enabled: true\n      skip_cert_verify: true\n");
+  auto bad = run_briefly_yaml("input:\n  kafka:\n    addresses: [ \"" + tls_addr +
+                              "\" ]\n    topics: [ \"" + topic + ":0\" ]\n" +
+                              "    tls:\n      enabled: true\n" + "output:\n  drop: {}\n");
+  EXPECT_NE(bad.find("certificate verify failed"), std::string::npos) << bad;
+}
+
 // --- bad configs: a clear error, and no hang at shutdown ----------------------------------------
 
 // Runs `yaml` with plugctl, sends SIGTERM after `run_for`, and returns its exit code and log;
