@@ -865,7 +865,13 @@ Config lint_document(const YAML::Node& root, const SourceMap& map, std::string_v
 } // namespace plugctl::core::detail
 
 namespace plugctl::core {
-const FieldSpec& logger_config_spec() { return detail::logger_spec(); }
-const FieldSpec& http_config_spec() { return detail::http_spec(); }
-const FieldSpec& metrics_config_spec() { return detail::metrics_spec(); }
+const FieldSpec& logger_config_spec() {
+  return detail::logger_spec();
+}
+const FieldSpec& http_config_spec() {
+  return detail::http_spec();
+}
+const FieldSpec& metrics_config_spec() {
+  return detail::metrics_spec();
+}
 } // namespace plugctl::core

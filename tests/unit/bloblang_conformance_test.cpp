@@ -87,9 +87,8 @@ Outcome run_case(const json::object& c) {
         bloblang::ExecContext ctx;
         ctx.set_message(std::string(in.as_string()));
         try {
-          m->run(ctx);  // only the state it leaves matters (counters); failures are ignored
-        } catch (const std::exception&) {
-        }
+          m->run(ctx); // only the state it leaves matters (counters); failures are ignored
+        } catch (const std::exception&) {}
       }
     }
     bloblang::ExecContext ctx;
