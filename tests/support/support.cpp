@@ -3,6 +3,8 @@
 #include "loader/loader.hpp"
 
 #include <atomic>
+#include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <plugctl/sdk.hpp>
@@ -14,6 +16,17 @@
 
 namespace plugctl::test {
 namespace fs = std::filesystem;
+
+namespace {
+// The test runner works in UTC whatever the caller's TZ (ctest sets it too): expected local times
+// in the Bloblang tests are UTC's, and the time zone is read once per process, so it is set
+// before main rather than per test.
+const bool kUtc = [] {
+  setenv("TZ", "UTC", 1);
+  tzset();
+  return true;
+}();
+} // namespace
 
 std::string build_dir() {
   return PLUGCTL_BUILD_DIR;
