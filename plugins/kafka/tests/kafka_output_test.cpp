@@ -132,7 +132,23 @@ TEST_F(KafkaOutput, EveryMessageArrivesAcrossABrokerRestart) {
   const std::string addr = address_from_env_file(state + "/kafka.env");
   ASSERT_FALSE(addr.empty());
   const std::string topic = unique_name("restart");
-  create_topic(addr, topic, 2);
+  // A fresh broker on a loaded 2-core machine can take a while to take admin requests: retry,
+  // and on failure show its log.
+  for (int attempt = 1;; ++attempt) {
+    try {
+      create_topic(addr, topic, 2);
+      break;
+    } catch (const std::exception& e) {
+      // A timed-out attempt may still have created it.
+      if (std::string(e.what()).find("already exists") != std::string::npos) break;
+      if (attempt == 3) {
+        std::string log = read_file(state + "/logs/broker.log");
+        FAIL() << e.what() << "\nbroker log (tail):\n"
+               << log.substr(log.size() > 4000 ? log.size() - 4000 : 0);
+      }
+      std::this_thread::sleep_for(2s);
+    }
+  }
   const int n = 20000;
   write_file(dir.file("c.yaml"),
              "input:\n  generate:\n    count: " + std::to_string(n) +
