@@ -179,7 +179,7 @@ sdk::Spec insert_spec() {
                      .optional()
                      .example("ON CONFLICT (id) DO NOTHING")
                      .example("ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name"))
-          .max_in_flight(kDefaultMaxInFlight)
+          .max_in_flight(kDefaultInsertMaxInFlight)
           .batching());
 }
 

@@ -34,6 +34,8 @@ inline constexpr const char kMaxInFlight[] = "max_in_flight";
 } // namespace field
 
 inline constexpr int64_t kDefaultMaxInFlight = 8;
+// sql_insert: more batches in flight make larger COPY groups (see sql_insert.cpp).
+inline constexpr int64_t kDefaultInsertMaxInFlight = 16;
 inline constexpr int64_t kDefaultFetchSize = 1000;
 
 struct InsertConfig {

@@ -114,13 +114,15 @@ public:
     return out;
   }
 
+  using Connection::copy_in;
   int64_t copy_in(const std::string& copy_sql,
-                  const std::vector<std::string_view>& parts) override {
+                  const std::function<bool(std::string_view&)>& next) override {
     Result start(PQexec(conn_, copy_sql.c_str()));
     if (PQresultStatus(start.get()) != PGRES_COPY_IN) finish(start.get(), nullptr);
     constexpr size_t kChunk = size_t{1} << 20;
     bool sent = true;
-    for (std::string_view rows : parts) {
+    std::string_view rows;
+    while (sent && next(rows)) {
       for (size_t off = 0; sent && off < rows.size(); off += kChunk) {
         size_t n = std::min(kChunk, rows.size() - off);
         sent = PQputCopyData(conn_, rows.data() + off, static_cast<int>(n)) == 1;

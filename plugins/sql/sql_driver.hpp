@@ -98,10 +98,20 @@ public:
   virtual void exec_script(const std::string& sql) = 0;
   // The types of the parameters of `sql` as the server infers them. Throws DbError.
   virtual std::vector<ColumnType> describe_params(const std::string& sql, size_t n) = 0;
-  // COPY <table> (<columns>) FROM STDIN: `parts`, one after another, are the data in COPY
-  // text format (whole rows each). Throws DbError.
+  // COPY <table> (<columns>) FROM STDIN: `next` hands over the data in COPY text format, part
+  // by part (whole rows each; it may block until the next part is ready), and returns false
+  // once there is no more. Throws DbError.
   virtual int64_t copy_in(const std::string& copy_sql,
-                          const std::vector<std::string_view>& parts) = 0;
+                          const std::function<bool(std::string_view&)>& next) = 0;
+  // The same, with every part known up front.
+  int64_t copy_in(const std::string& copy_sql, const std::vector<std::string_view>& parts) {
+    size_t i = 0;
+    return copy_in(copy_sql, [&](std::string_view& part) {
+      if (i == parts.size()) return false;
+      part = parts[i++];
+      return true;
+    });
+  }
   // Starts a statement whose rows are then read with fetch_rows, up to `max_rows` per call
   // (single-row mode: any statement, rows streamed as the server sends them). Throws DbError.
   virtual void start_stream(const std::string& sql, const BoundParams& params) = 0;

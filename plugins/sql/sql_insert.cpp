@@ -37,17 +37,33 @@ public:
   plugctl_status write(const sdk::ConstBatch& batch, const sdk::Results& results) override {
     const size_t n = batch.size();
     const size_t ncols = cfg_.columns.size();
+    Preparing preparing(this); // this write is on its way to the COPY queue
+    // A connection is taken only when this write needs one of its own: COPY batches are written
+    // by the group's leader, so holding one per write in flight would churn connections past
+    // conn_max_idle (a new server process each time).
     std::optional<Pool::Lease> lease;
-    try {
-      lease.emplace(pool_.acquire());
-      load_types(**lease);
-    } catch (const DbError& e) {
-      if (lease && e.connection_lost()) lease->broken();
-      throw sdk::Error("sql_insert into " + cfg_.table + ": " +
-                       (e.connection_lost() ? std::string(e.what()) : field_error(e)));
-    }
+    auto acquire = [&]() -> Connection& {
+      try {
+        if (!lease) lease.emplace(pool_.acquire());
+        return **lease;
+      } catch (const DbError& e) {
+        throw sdk::Error("sql_insert into " + cfg_.table + ": " +
+                         (e.connection_lost() ? std::string(e.what()) : field_error(e)));
+      }
+    };
     std::vector<ColumnType> types;
     {
+      std::lock_guard lock(types_mu_);
+      types = types_;
+    }
+    if (types.empty()) {
+      try {
+        load_types(acquire());
+      } catch (const DbError& e) {
+        if (lease && e.connection_lost()) lease->broken();
+        throw sdk::Error("sql_insert into " + cfg_.table + ": " +
+                         (e.connection_lost() ? std::string(e.what()) : field_error(e)));
+      }
       std::lock_guard lock(types_mu_);
       types = types_;
     }
@@ -92,15 +108,12 @@ public:
       if (use_copy_) {
         const std::string& data = copy_text(types, flat, rows.size());
         lease.reset(); // the leader of the group writes on a connection of its own
-        Grouped me{&data};
-        copy_grouped(me);
+        Grouped me{&data, rows.size()};
+        copy_grouped(me, preparing);
         if (me.error) throw *me.error;
-        if (me.alone) {
-          lease.emplace(pool_.acquire());
-          (*lease)->copy_in(copy_, {data});
-        }
+        if (me.alone) acquire().copy_in(copy_, {data});
       } else {
-        write_insert(**lease, types, flat, rows.size());
+        write_insert(acquire(), types, flat, rows.size());
       }
     } catch (const DbError& e) {
       if (e.connection_lost()) {
@@ -108,12 +121,7 @@ public:
         throw sdk::Error("sql_insert into " + cfg_.table + ": " + e.what());
       }
       if (!e.row_error()) throw sdk::Error("sql_insert into " + cfg_.table + ": " + e.what());
-      try {
-        if (!lease) lease.emplace(pool_.acquire());
-      } catch (const DbError& e2) {
-        throw sdk::Error("sql_insert into " + cfg_.table + ": " + e2.what());
-      }
-      Connection& conn = **lease;
+      Connection& conn = acquire();
       // One row's data is at fault: find which, and write the others.
       std::vector<std::pair<size_t, std::string>> failed;
       try {
@@ -212,28 +220,64 @@ private:
   }
 
   // Group commit of COPY batches. Writes run concurrently (max_in_flight), and each COPY costs
-  // round trips and a statement on the server however small it is: a write queues its rows and
-  // the first writer that finds no COPY running writes everything queued in one COPY (one
-  // transaction), then every writer of that group returns with its outcome. A row error in a
-  // group of several sends each batch back to be written alone, so that a bad row fails only
-  // its own batch (which then isolates the row).
+  // round trips and a statement on the server however small it is (in PostgreSQL 15 also a
+  // tuple slot per buffered row, registered at a cost that grows with the rows buffered): a
+  // write queues its rows, and the first writer that finds no COPY running starts one with
+  // everything queued. It keeps that COPY open, streaming in the batches of the writes still
+  // mapping theirs as they arrive, and ends it (one transaction) when none is left on its way
+  // (or after kGroupRows rows / kGroupTime), so the server parses rows while the writers map
+  // the next. Then every writer of the group returns with its outcome. A row error in a group
+  // of several sends each batch back to be written alone, so that a bad row fails only its own
+  // batch (which then isolates the row).
   struct Grouped {
     const std::string* data;
+    size_t rows;
     bool done = false;
     bool alone = false;
     std::optional<DbError> error;
   };
 
-  void copy_grouped(Grouped& me) {
+  // Counts the COPY writes still mapping their batch, which the running COPY waits for.
+  class Preparing {
+  public:
+    explicit Preparing(SqlInsert* self) : self_(self->use_copy_ ? self : nullptr) {
+      if (self_ == nullptr) return;
+      std::lock_guard lock(self_->group_mu_);
+      ++self_->preparing_;
+    }
+    ~Preparing() {
+      if (self_ == nullptr) return;
+      std::lock_guard lock(self_->group_mu_);
+      done_locked();
+    }
+    Preparing(const Preparing&) = delete;
+    Preparing& operator=(const Preparing&) = delete;
+    // Called with group_mu_ held.
+    void done_locked() {
+      if (self_ == nullptr) return;
+      --self_->preparing_;
+      self_->leader_cv_.notify_one();
+      self_ = nullptr;
+    }
+
+  private:
+    SqlInsert* self_;
+  };
+
+  static constexpr size_t kGroupRows = 100000;
+  static constexpr auto kGroupTime = std::chrono::milliseconds(200);
+
+  void copy_grouped(Grouped& me, Preparing& preparing) {
     std::unique_lock lock(group_mu_);
     group_queue_.push_back(&me);
+    preparing.done_locked();
     while (!me.done) {
       if (group_leader_) {
         group_cv_.wait(lock);
         continue;
       }
       group_leader_ = true;
-      std::vector<Grouped*> group(group_queue_.begin(), group_queue_.end());
+      std::vector<Grouped*> group(group_queue_.begin(), group_queue_.end()); // holds `me`
       group_queue_.clear();
       lock.unlock();
       run_group(group);
@@ -245,19 +289,37 @@ private:
     }
   }
 
-  void run_group(const std::vector<Grouped*>& group) noexcept {
+  void run_group(std::vector<Grouped*>& group) noexcept {
     auto fail_all = [&](const DbError& e) {
       for (Grouped* g : group)
         g->error = e;
     };
     try {
       auto lease = pool_.acquire();
-      std::vector<std::string_view> parts;
-      parts.reserve(group.size());
-      for (Grouped* g : group)
-        parts.emplace_back(*g->data);
+      const auto deadline = std::chrono::steady_clock::now() + kGroupTime;
+      size_t sent = 0, rows = 0;
+      auto next = [&](std::string_view& part) {
+        if (sent == group.size()) {
+          std::unique_lock lock(group_mu_);
+          for (;;) {
+            if (!group_queue_.empty()) {
+              group.insert(group.end(), group_queue_.begin(), group_queue_.end());
+              group_queue_.clear();
+              break;
+            }
+            if (preparing_ == 0 || rows >= kGroupRows || ctx_.cancelled()) return false;
+            if (leader_cv_.wait_until(lock, deadline) == std::cv_status::timeout &&
+                group_queue_.empty())
+              return false;
+          }
+        }
+        part = *group[sent]->data;
+        rows += group[sent]->rows;
+        ++sent;
+        return true;
+      };
       try {
-        lease->copy_in(copy_, parts);
+        lease->copy_in(copy_, next);
       } catch (const DbError& e) {
         if (e.connection_lost()) lease.broken();
         if (e.row_error() && group.size() > 1) {
@@ -311,9 +373,11 @@ private:
   std::mutex types_mu_;
   std::vector<ColumnType> types_;
   std::mutex group_mu_;
-  std::condition_variable group_cv_;
+  std::condition_variable group_cv_;  // a group ended
+  std::condition_variable leader_cv_; // a batch was queued, or a write stopped mapping
   std::deque<Grouped*> group_queue_;
   bool group_leader_ = false;
+  size_t preparing_ = 0;
 };
 
 } // namespace
