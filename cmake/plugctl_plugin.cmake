@@ -7,7 +7,7 @@
 #  - placed in ${CMAKE_BINARY_DIR}/plugins, where the loader looks in a build tree,
 #  - installed to lib/plugctl/plugins, where the loader looks in an installed tree.
 # TARGET names the CMake target (default plugctl-plugin-<name>). ABI is the header target to
-# compile against (default plugctl::abi; plugctl::abi_v1_0 builds against the frozen 1.0 copy).
+# compile against (default plugctl::abi; plugctl::abi_v1_0 / plugctl::abi_v1_1 build against the frozen 1.0 / 1.1 copies).
 # C compiles C sources as strict ISO C11 (-std=c11, no GNU extensions); otherwise the plugin is
 # compiled as C++20 at least (the SDK needs it).
 #

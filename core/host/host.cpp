@@ -1,4 +1,4 @@
-// The ABI 1.1 host services table. Every function validates its handles against NULL and never
+// The ABI 1.2 host services table. Every function validates its handles against NULL and never
 // throws: an exception escaping here would cross into plugin code.
 #include "host/host.hpp"
 
@@ -457,6 +457,89 @@ plugctl_status mapping_eval(const plugctl_mapping* m, const plugctl_batch* b, si
   }
 }
 
+// --- Bloblang mappings as typed values (1.2) --------------------------------------------------
+plugctl_status mapping_eval_values(const plugctl_mapping* m, const plugctl_batch* b, size_t index,
+                                   plugctl_value* values, size_t capacity, size_t* count,
+                                   plugctl_buf* text, plugctl_buf* error_text) {
+  if (m == nullptr || b == nullptr || count == nullptr || text == nullptr ||
+      (values == nullptr && capacity > 0) || index >= batch_of(b)->size())
+    return PLUGCTL_INVALID;
+  try {
+    bloblang::ExecContext ctx(batch_of(b), index);
+    auto r = m->impl->run(ctx);
+    if (r.outcome != bloblang::Mapping::Outcome::Replaced) {
+      if (error_text != nullptr)
+        error_text->data = r.outcome == bloblang::Mapping::Outcome::Deleted
+                               ? "the mapping deleted the message"
+                               : "the mapping assigned no root";
+      return PLUGCTL_NOT_FOUND;
+    }
+    if (!r.value.is_array()) {
+      if (error_text != nullptr) {
+        std::string type(r.value.type_name());
+        error_text->data = "the mapping returned " +
+                           std::string(type.find_first_of("aeiou") == 0 ? "an " : "a ") + type +
+                           ", not an array";
+      }
+      return PLUGCTL_INVALID;
+    }
+    const boost::json::array& arr = r.value.json().get_array();
+    std::string& out = text->data;
+    out.clear();
+    *count = arr.size();
+    const size_t n = std::min(capacity, arr.size());
+    for (size_t i = 0; i < n; ++i) {
+      const boost::json::value& e = arr[i];
+      plugctl_value& v = values[i];
+      v = plugctl_value{};
+      switch (e.kind()) {
+      case boost::json::kind::null:
+        v.type = PLUGCTL_VALUE_NULL;
+        break;
+      case boost::json::kind::bool_:
+        v.type = PLUGCTL_VALUE_BOOL;
+        v.num.i = e.get_bool() ? 1 : 0;
+        break;
+      case boost::json::kind::int64:
+        v.type = PLUGCTL_VALUE_INT;
+        v.num.i = e.get_int64();
+        break;
+      case boost::json::kind::uint64:
+        if (e.get_uint64() <= static_cast<uint64_t>(INT64_MAX)) {
+          v.type = PLUGCTL_VALUE_INT;
+          v.num.i = static_cast<int64_t>(e.get_uint64());
+        } else {
+          v.type = PLUGCTL_VALUE_UINT;
+          v.num.u = e.get_uint64();
+        }
+        break;
+      case boost::json::kind::double_:
+        v.type = PLUGCTL_VALUE_FLOAT;
+        v.num.f = e.get_double();
+        break;
+      case boost::json::kind::string: {
+        const boost::json::string& str = e.get_string();
+        v.type = PLUGCTL_VALUE_STRING;
+        v.offset = out.size();
+        v.len = str.size();
+        out.append(str.data(), str.size());
+        break;
+      }
+      default: // object, array
+        v.type = PLUGCTL_VALUE_JSON;
+        v.offset = out.size();
+        bloblang::append_json_text(out, e);
+        v.len = out.size() - v.offset;
+        break;
+      }
+    }
+    return PLUGCTL_OK;
+  } catch (const std::exception& e) {
+    if (error_text != nullptr) error_text->data = e.what();
+    return PLUGCTL_ERROR;
+  }
+}
+
 plugctl_host make_table() {
   plugctl_host h{};
   h.struct_size = sizeof(plugctl_host);
@@ -520,6 +603,7 @@ plugctl_host make_table() {
   h.mapping_new = mapping_new;
   h.mapping_free = mapping_free;
   h.mapping_eval = mapping_eval;
+  h.mapping_eval_values = mapping_eval_values;
   return h;
 }
 

@@ -84,7 +84,7 @@ struct plugctl_results {
 
 namespace plugctl::core {
 
-// The process-wide services table (ABI 1.1).
+// The process-wide services table (ABI 1.2).
 const plugctl_host* host_table();
 // What plugins receive at entry.
 plugctl_host_info host_info();

@@ -1,11 +1,89 @@
 #include "sql_common.hpp"
 
+#include <charconv>
+#include <cmath>
 #include <stdexcept>
 
 namespace plugctl::sql {
 
+namespace {
+
+// The typed values of host ABI 1.2 into parameters: no JSON text in between.
+void values_to_params(const std::vector<plugctl_value>& values, std::string_view text,
+                      std::vector<Param>& out) {
+  out.resize(values.size());
+  char num[32];
+  for (size_t k = 0; k < values.size(); ++k) {
+    const plugctl_value& v = values[k];
+    Param& p = out[k];
+    p.text.clear();
+    switch (v.type) {
+    case PLUGCTL_VALUE_NULL:
+      p.kind = Param::Kind::Null;
+      break;
+    case PLUGCTL_VALUE_BOOL:
+      p.kind = Param::Kind::Bool;
+      p.text = v.num.i != 0 ? "true" : "false";
+      break;
+    case PLUGCTL_VALUE_INT: {
+      p.kind = Param::Kind::Number;
+      auto r = std::to_chars(num, num + sizeof num, v.num.i);
+      p.text.assign(num, r.ptr);
+      break;
+    }
+    case PLUGCTL_VALUE_UINT: {
+      p.kind = Param::Kind::Number;
+      auto r = std::to_chars(num, num + sizeof num, v.num.u);
+      p.text.assign(num, r.ptr);
+      break;
+    }
+    case PLUGCTL_VALUE_FLOAT:
+      if (!std::isfinite(v.num.f)) { // JSON has no NaN/Inf: null, as through JSON text
+        p.kind = Param::Kind::Null;
+        break;
+      }
+      p.kind = Param::Kind::Number;
+      append_number(p.text, v.num.f);
+      break;
+    case PLUGCTL_VALUE_STRING:
+    case PLUGCTL_VALUE_TIMESTAMP:
+      p.kind = Param::Kind::String;
+      p.text.assign(text.substr(v.offset, v.len));
+      break;
+    case PLUGCTL_VALUE_BYTES: // as in JSON text: base64 (a bytea column decodes it)
+      p.kind = Param::Kind::String;
+      p.text = base64_encode(text.substr(v.offset, v.len));
+      break;
+    default: // JSON, and codes of later minors
+      p.kind = Param::Kind::Json;
+      p.text.assign(text.substr(v.offset, v.len));
+      break;
+    }
+  }
+}
+
+} // namespace
+
 void eval_args(const sdk::Mapping& mapping, const sdk::ConstBatch& batch, size_t i,
                sdk::Buffer& buf, std::vector<Param>& out) {
+  if (sdk::Mapping::has_values()) {
+    thread_local std::vector<plugctl_value> tls_values;
+    std::vector<plugctl_value>& values = tls_values;
+    bool mapped;
+    try {
+      mapped = mapping.eval_values(batch, i, values, buf);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(std::string("args_mapping failed: ") + e.what() +
+                               (std::string_view(e.what()).ends_with("not an array")
+                                    ? " (it must return an array)"
+                                    : ""));
+    }
+    if (!mapped)
+      throw std::runtime_error("args_mapping failed: " + std::string(buf.data()) +
+                               " (it must return an array)");
+    values_to_params(values, buf.data(), out);
+    return;
+  }
   std::optional<std::string_view> json;
   try {
     json = mapping.eval(batch, i, buf);

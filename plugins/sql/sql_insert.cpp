@@ -69,9 +69,13 @@ public:
     }
 
     // Map every message to its row; a message whose mapping fails is reported alone.
-    thread_local std::vector<Param> flat;
-    thread_local std::vector<Param> args;
-    thread_local std::string scratch;
+    // Per-thread buffers, reused across writes. (A reference each: in a shared object every
+    // use of a thread_local would otherwise call __tls_get_addr.)
+    thread_local std::vector<Param> tls_flat, tls_args;
+    thread_local std::string tls_scratch;
+    std::vector<Param>& flat = tls_flat;
+    std::vector<Param>& args = tls_args;
+    std::string& scratch = tls_scratch;
     flat.resize(0);
     std::vector<size_t> rows; // batch index of each mapped row
     rows.reserve(n);
@@ -206,8 +210,9 @@ private:
   const std::string& copy_text(const std::vector<ColumnType>& types, const std::vector<Param>& flat,
                                size_t nrows) {
     const size_t ncols = cfg_.columns.size();
-    thread_local std::string data;
-    thread_local std::string scratch;
+    thread_local std::string tls_data, tls_scratch;
+    std::string& data = tls_data;
+    std::string& scratch = tls_scratch;
     data.clear();
     for (size_t k = 0; k < nrows; ++k) {
       for (size_t c = 0; c < ncols; ++c) {

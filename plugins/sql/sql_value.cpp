@@ -1,6 +1,8 @@
 #include "sql_value.hpp"
 
 #include <array>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <stdexcept>
 
@@ -127,6 +129,48 @@ size_t skip_nested(std::string_view s, size_t i) {
 }
 
 } // namespace
+
+// A number as PostgreSQL reads it, written as the JSON text of mapping_eval would be: an
+// integral value as its digits (Go writes 94.0 as 94), others in the shortest form that reads
+// back the same. Most numbers in data have a few decimals (12.5, 0.25, 19.99): those are
+// written as an integer with a decimal point, checked to read back exactly (a tenth of the
+// cost of the general shortest-form algorithm); the others take std::to_chars.
+void append_number(std::string& out, double d) {
+  char buf[64];
+  std::to_chars_result r;
+  const double a = std::fabs(d);
+  if (a < 1e15 && d == static_cast<double>(static_cast<int64_t>(d)) &&
+      !(d == 0 && std::signbit(d))) {
+    r = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(d));
+    out.append(buf, static_cast<size_t>(r.ptr - buf));
+    return;
+  }
+  static constexpr double kPow10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+  if (a >= 1e-3 && a < 1e9) {
+    for (int k = 1; k <= 6; ++k) {
+      const double scaled = a * kPow10[k];
+      const auto m = static_cast<int64_t>(std::llround(scaled));
+      if (static_cast<double>(m) / kPow10[k] != a) continue;
+      // m / 10^k is the decimal closest to |d| with k decimals, and it reads back as |d|.
+      char digits[32];
+      auto dr = std::to_chars(digits, digits + sizeof digits, m);
+      size_t n = static_cast<size_t>(dr.ptr - digits);
+      if (d < 0) out.push_back('-');
+      if (n <= static_cast<size_t>(k)) { // 0.0xy
+        out.append("0.");
+        out.append(static_cast<size_t>(k) - n, '0');
+        out.append(digits, n);
+      } else {
+        out.append(digits, n - static_cast<size_t>(k));
+        out.push_back('.');
+        out.append(digits + n - k, static_cast<size_t>(k));
+      }
+      return;
+    }
+  }
+  r = std::to_chars(buf, buf + sizeof buf, d);
+  out.append(buf, static_cast<size_t>(r.ptr - buf));
+}
 
 void parse_args(std::string_view s, std::vector<Param>& out) {
   size_t used = 0;

@@ -32,6 +32,10 @@ void parse_args(std::string_view json, std::vector<Param>& out);
 // `binary` when the value must be sent in binary format. Throws std::runtime_error.
 std::string_view param_bytes(const Param& p, ColumnType type, std::string& scratch, bool& binary);
 
+// Appends a finite number as text PostgreSQL reads back exactly: integral values as integers,
+// others in their shortest form.
+void append_number(std::string& out, double d);
+
 // Appends one value in COPY text format (tab-separated fields, \N for NULL).
 void append_copy_field(std::string& out, const Param& p, ColumnType type, std::string& scratch);
 

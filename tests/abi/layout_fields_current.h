@@ -9,4 +9,10 @@
   X(plugctl_host, mapping_eval)                                                                    \
   /* end */
 
-#define PLUGCTL_LAYOUT_FIELDS_CURRENT(X) PLUGCTL_LAYOUT_FIELDS_V1_0(X) PLUGCTL_LAYOUT_FIELDS_V1_1(X)
+/* 1.2: a mapping's result as typed values. */
+#define PLUGCTL_LAYOUT_FIELDS_V1_2(X)                                                              \
+  X(plugctl_host, mapping_eval_values)                                                             \
+  /* end */
+
+#define PLUGCTL_LAYOUT_FIELDS_CURRENT(X)                                                           \
+  PLUGCTL_LAYOUT_FIELDS_V1_0(X) PLUGCTL_LAYOUT_FIELDS_V1_1(X) PLUGCTL_LAYOUT_FIELDS_V1_2(X)

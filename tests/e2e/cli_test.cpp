@@ -14,7 +14,7 @@ std::string dirs() {
 TEST(Cli, VersionNamesTheAbi) {
   auto e = run_plugctl("version");
   EXPECT_EQ(e.exit_code, 0);
-  EXPECT_EQ(e.out, "plugctl " PLUGCTL_VERSION "\nplugin ABI 1.1\n");
+  EXPECT_EQ(e.out, "plugctl " PLUGCTL_VERSION "\nplugin ABI 1.2\n");
 }
 
 TEST(Cli, EveryCommandHasHelp) {

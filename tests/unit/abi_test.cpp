@@ -161,7 +161,7 @@ TEST(Abi, MalformedManifestsAreRefusedWithTheReason) {
     p.manifest.abi_minor_built = 2;
     EXPECT_EQ(error_of(&p.manifest),
               "ABI major mismatch: plugin built for plugctl C ABI 3.2, this plugctl provides ABI "
-              "1.1; install a build of the plugin for ABI 1.x");
+              "1.2; install a build of the plugin for ABI 1.x");
   }
 }
 

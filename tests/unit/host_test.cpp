@@ -223,6 +223,74 @@ TEST(Host, MappingsRunOnAMessageAndReturnTheRootAsJson) {
   EXPECT_EQ(st, PLUGCTL_INVALID);
 }
 
+// ABI 1.2: the elements of a root array as typed values, their text in one buffer.
+TEST(Host, MappingsReturnTheirRootArrayAsTypedValues) {
+  struct Got {
+    plugctl_status st;
+    std::vector<plugctl_value> values;
+    size_t count = 0;
+    std::string text;
+  };
+  auto eval = [](std::string_view mapping, std::string_view payload, size_t capacity) {
+    Got g;
+    plugctl_mapping* m = nullptr;
+    plugctl_buf* text = H().buf_new();
+    EXPECT_EQ(H().mapping_new(nullptr, mapping.data(), mapping.size(), &m, text), PLUGCTL_OK);
+    plugctl_batch* b = H().batch_new(1);
+    H().batch_push_copy(b, payload.data(), payload.size());
+    g.values.resize(capacity);
+    g.st = H().mapping_eval_values(m, b, 0, g.values.data(), capacity, &g.count, text, text);
+    g.text = S(H().buf_data(text));
+    H().batch_free(b);
+    H().mapping_free(m);
+    H().buf_free(text);
+    return g;
+  };
+  Got g = eval(R"(root = [ this.id, this.name, null, true, 1.5, {"a": [1]}, content(), )"
+               R"(this.big, -4 ])",
+               R"({"id":7,"name":"ann","big":18446744073709551615})", 16);
+  ASSERT_EQ(g.st, PLUGCTL_OK);
+  ASSERT_EQ(g.count, 9u);
+  auto text = [&](size_t i) { return g.text.substr(g.values[i].offset, g.values[i].len); };
+  EXPECT_EQ(g.values[0].type, static_cast<uint32_t>(PLUGCTL_VALUE_INT));
+  EXPECT_EQ(g.values[0].num.i, 7);
+  EXPECT_EQ(g.values[1].type, static_cast<uint32_t>(PLUGCTL_VALUE_STRING));
+  EXPECT_EQ(text(1), "ann");
+  EXPECT_EQ(g.values[2].type, static_cast<uint32_t>(PLUGCTL_VALUE_NULL));
+  EXPECT_EQ(g.values[3].type, static_cast<uint32_t>(PLUGCTL_VALUE_BOOL));
+  EXPECT_EQ(g.values[3].num.i, 1);
+  EXPECT_EQ(g.values[4].type, static_cast<uint32_t>(PLUGCTL_VALUE_FLOAT));
+  EXPECT_EQ(g.values[4].num.f, 1.5);
+  EXPECT_EQ(g.values[5].type, static_cast<uint32_t>(PLUGCTL_VALUE_JSON));
+  EXPECT_EQ(text(5), R"({"a":[1]})");
+  EXPECT_EQ(g.values[6].type, static_cast<uint32_t>(PLUGCTL_VALUE_STRING)); // base64 in arrays
+  EXPECT_EQ(text(6).substr(0, 12), "eyJpZCI6Nywi");
+  EXPECT_EQ(g.values[7].type, static_cast<uint32_t>(PLUGCTL_VALUE_UINT));
+  EXPECT_EQ(g.values[7].num.u, UINT64_MAX);
+  EXPECT_EQ(g.values[8].num.i, -4);
+  // Too little room: the count says how much is needed, the first ones are written.
+  g = eval("root = [ 1, 2, 3 ]", "{}", 2);
+  EXPECT_EQ(g.st, PLUGCTL_OK);
+  EXPECT_EQ(g.count, 3u);
+  EXPECT_EQ(g.values[1].num.i, 2);
+  g = eval("root = []", "{}", 0);
+  EXPECT_EQ(g.st, PLUGCTL_OK);
+  EXPECT_EQ(g.count, 0u);
+  g = eval("root = this.name", R"({"name":"ann"})", 4);
+  EXPECT_EQ(g.st, PLUGCTL_INVALID);
+  EXPECT_EQ(g.text, "the mapping returned a string, not an array");
+  g = eval("root = this", R"({"name":"ann"})", 4);
+  EXPECT_EQ(g.text, "the mapping returned an object, not an array");
+  g = eval("root = deleted()", "{}", 4);
+  EXPECT_EQ(g.st, PLUGCTL_NOT_FOUND);
+  EXPECT_EQ(g.text, "the mapping deleted the message");
+  g = eval("root = [ this.a.number() ]", R"({"a":"x"})", 4);
+  EXPECT_EQ(g.st, PLUGCTL_ERROR);
+  EXPECT_NE(g.text, "");
+  g = eval("root = [ this.a ]", "not json", 4);
+  EXPECT_EQ(g.st, PLUGCTL_ERROR);
+}
+
 TEST(Host, MetricsAreRecordedInTheRegistry) {
   plugctl_ctx ctx;
   ctx.label = "lbl";

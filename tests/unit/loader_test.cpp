@@ -38,11 +38,11 @@ TEST(Loader, EachBrokenPluginFailsAloneWithItsPathAndReason) {
        "no entry symbol plugctl_plugin_entry_v1 (not a plugctl plugin, or the symbol is not "
        "exported)"},
       {"abi2",
-       "ABI major mismatch: plugin built for plugctl C ABI 2.0, this plugctl provides ABI 1.1; "
+       "ABI major mismatch: plugin built for plugctl C ABI 2.0, this plugctl provides ABI 1.2; "
        "install a build of the plugin for ABI 1.x"},
       {"newminor",
-       "plugin newminor requires plugctl C ABI >= 1.99, this plugctl provides 1.1; upgrade "
-       "plugctl or install a build of the plugin for ABI 1.1"},
+       "plugin newminor requires plugctl C ABI >= 1.99, this plugctl provides 1.2; upgrade "
+       "plugctl or install a build of the plugin for ABI 1.2"},
       {"initfail", "init failed: cannot find libfoo.so.3 (status ERROR)"},
       {"crash", "crashed while loading (signal 11, Segmentation fault)"},
   };

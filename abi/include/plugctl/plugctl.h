@@ -1,5 +1,6 @@
 /*
- * plugctl C ABI, version 1.1 (1.1 appended the Bloblang mapping slots to plugctl_host)
+ * plugctl C ABI, version 1.2 (1.1 appended the Bloblang mapping slots to plugctl_host, 1.2
+ * mapping_eval_values: a mapping's result as typed values)
  *
  * This header is the whole contract between the plugctl host and a plugin shared object. It is
  * plain C11, depends on nothing but <stddef.h> and <stdint.h>, and can be read top to bottom.
@@ -34,7 +35,7 @@
 #include <stdint.h>
 
 #define PLUGCTL_ABI_MAJOR 1
-#define PLUGCTL_ABI_MINOR 1
+#define PLUGCTL_ABI_MINOR 2
 
 /* The one symbol a plugin exports. */
 #define PLUGCTL_ENTRY_SYMBOL "plugctl_plugin_entry_v1"
@@ -137,6 +138,30 @@ typedef struct plugctl_bytes {
   const char* ptr;
   size_t len;
 } plugctl_bytes;
+
+/* One value of a mapping's result (ABI 1.2, mapping_eval_values). `type` is a
+ * PLUGCTL_VALUE_* code; readers treat an unknown code as JSON text. Text lives in the
+ * plugctl_buf passed with the call, at [offset, offset + len). */
+#define PLUGCTL_VALUE_NULL 0
+#define PLUGCTL_VALUE_BOOL 1      /* num.i: 0 or 1 */
+#define PLUGCTL_VALUE_INT 2       /* num.i: an integer number */
+#define PLUGCTL_VALUE_UINT 3      /* num.u: an integer number above INT64_MAX */
+#define PLUGCTL_VALUE_FLOAT 4     /* num.f: any other number */
+#define PLUGCTL_VALUE_STRING 5    /* text: UTF-8 */
+#define PLUGCTL_VALUE_BYTES 6     /* text: raw bytes */
+#define PLUGCTL_VALUE_TIMESTAMP 7 /* text: RFC 3339 with nanoseconds; num.i: Unix nanoseconds */
+#define PLUGCTL_VALUE_JSON 8      /* text: an object or an array as compact JSON */
+typedef struct plugctl_value {
+  uint32_t type;
+  uint32_t reserved0;
+  union {
+    int64_t i;
+    uint64_t u;
+    double f;
+  } num;
+  size_t offset;
+  size_t len;
+} plugctl_value;
 
 /* Called exactly once, on any thread, when the host no longer needs memory it did not copy. */
 typedef void (*plugctl_release_fn)(void* release_ctx);
@@ -331,6 +356,22 @@ typedef struct plugctl_host {
    * run one mapping at once. */
   plugctl_status (*mapping_eval)(const plugctl_mapping* mapping, const plugctl_batch* batch,
                                  size_t index, plugctl_buf* out, plugctl_buf* error_text);
+
+  /* --- Bloblang mappings as typed values (ABI 1.2) ---------------------------------------- */
+  /* Runs the mapping like mapping_eval, for mappings whose root is an array (an SQL output's
+   * args_mapping): its elements go into values[0..capacity) as typed values, without JSON text
+   * in between; their text (strings, nested objects and arrays as compact JSON) into `text`
+   * (cleared first). Elements are the JSON kinds (inside an array, bytes are already a string
+   * of their base64 and timestamps their RFC 3339 text); BYTES and TIMESTAMP are reserved for
+   * hosts that keep them. `*count` is set to the number of elements, even when it is above
+   * `capacity` (then only the first `capacity` were written: call again with room for all).
+   * Returns PLUGCTL_OK; PLUGCTL_NOT_FOUND when the mapping deleted the message or assigned no
+   * root; PLUGCTL_INVALID when the root is not an array, with its type in `error_text`
+   * ("the mapping returned a string, not an array"); PLUGCTL_ERROR with the reason in
+   * `error_text` (may be NULL). Thread-safe. Check the negotiated minor >= 2 first. */
+  plugctl_status (*mapping_eval_values)(const plugctl_mapping* mapping, const plugctl_batch* batch,
+                                        size_t index, plugctl_value* values, size_t capacity,
+                                        size_t* count, plugctl_buf* text, plugctl_buf* error_text);
 } plugctl_host;
 
 /* ------------------------------------------------------------------------------------------ */

@@ -746,6 +746,31 @@ public:
     return buf.data();
   }
 
+  // Whether eval_values is there (host ABI 1.2); without it, use eval and read the JSON text.
+  static bool has_values() {
+    return negotiated_minor() >= 2 && PLUGCTL_HAS_FIELD(&host(), plugctl_host, mapping_eval_values);
+  }
+  // Runs on message i of the batch, whose root must be an array: its elements into `out`
+  // (resized to their number; the text they point at lives in `text` until its next use).
+  // Returns false when the mapping deleted the message or assigned no root. Throws Error when
+  // the mapping fails or the root is not an array. Needs has_values().
+  bool eval_values(const ConstBatch& batch, size_t i, std::vector<plugctl_value>& out,
+                   Buffer& text) const {
+    if (out.size() < 8) out.resize(8);
+    for (;;) {
+      size_t count = 0;
+      plugctl_status st = host().mapping_eval_values(p_, batch.raw(), i, out.data(), out.size(),
+                                                     &count, text.raw(), text.raw());
+      if (st == PLUGCTL_NOT_FOUND) return false;
+      if (st != PLUGCTL_OK) throw Error(std::string(text.data()));
+      if (count <= out.size()) {
+        out.resize(count);
+        return true;
+      }
+      out.resize(count); // room for all, then once more
+    }
+  }
+
 private:
   plugctl_mapping* p_ = nullptr;
 };
