@@ -64,6 +64,11 @@ void values_to_params(const std::vector<plugctl_value>& values, std::string_view
 
 } // namespace
 
+std::runtime_error args_error(std::string_view what) {
+  return std::runtime_error("args_mapping failed: " + std::string(what) +
+                            (what.ends_with("not an array") ? " (it must return an array)" : ""));
+}
+
 void eval_args(const sdk::Mapping& mapping, const sdk::ConstBatch& batch, size_t i,
                sdk::Buffer& buf, std::vector<Param>& out) {
   if (sdk::Mapping::has_values()) {
@@ -73,10 +78,7 @@ void eval_args(const sdk::Mapping& mapping, const sdk::ConstBatch& batch, size_t
     try {
       mapped = mapping.eval_values(batch, i, values, buf);
     } catch (const std::exception& e) {
-      throw std::runtime_error(std::string("args_mapping failed: ") + e.what() +
-                               (std::string_view(e.what()).ends_with("not an array")
-                                    ? " (it must return an array)"
-                                    : ""));
+      throw args_error(e.what());
     }
     if (!mapped)
       throw std::runtime_error("args_mapping failed: " + std::string(buf.data()) +

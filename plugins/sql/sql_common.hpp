@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <plugctl/sdk.hpp>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,6 +20,9 @@ namespace plugctl::sql {
 // args_mapping when it fails, deletes the message or returns something other than an array.
 void eval_args(const sdk::Mapping& mapping, const sdk::ConstBatch& batch, size_t i,
                sdk::Buffer& buf, std::vector<Param>& out);
+
+// The error of a failed args_mapping evaluation ("args_mapping failed: ...").
+std::runtime_error args_error(std::string_view what);
 
 // Runs args_mapping once without a message (for inputs: `root = [ now() ]`).
 std::vector<Param> eval_args_once(const sdk::Mapping& mapping);

@@ -71,46 +71,26 @@ public:
     // Map every message to its row; a message whose mapping fails is reported alone.
     // Per-thread buffers, reused across writes. (A reference each: in a shared object every
     // use of a thread_local would otherwise call __tls_get_addr.)
-    thread_local std::vector<Param> tls_flat, tls_args;
-    thread_local std::string tls_scratch;
+    thread_local std::vector<Param> tls_flat;
+    thread_local std::string tls_data;
     std::vector<Param>& flat = tls_flat;
-    std::vector<Param>& args = tls_args;
-    std::string& scratch = tls_scratch;
+    std::string& data = tls_data;
     flat.resize(0);
+    data.clear();
     std::vector<size_t> rows; // batch index of each mapped row
     rows.reserve(n);
     bool any_failed = false;
-    sdk::Buffer buf;
-    for (size_t i = 0; i < n; ++i) {
-      try {
-        eval_args(mapping_, batch, i, buf, args);
-        if (args.size() != ncols)
-          throw std::runtime_error("args_mapping returned " + std::to_string(args.size()) +
-                                   " value(s) but columns lists " + std::to_string(ncols) + " (" +
-                                   joined_columns() + ")");
-        for (size_t c = 0; c < ncols; ++c) {
-          bool binary = false;
-          try {
-            param_bytes(args[c], types[c], scratch, binary);
-          } catch (const std::exception& e) {
-            throw std::runtime_error("args_mapping value " + std::to_string(c) + " (column " +
-                                     cfg_.columns[c] + "): " + e.what());
-          }
-        }
-      } catch (const std::exception& e) {
-        results.set(i, PLUGCTL_ERROR, "sql_insert into " + cfg_.table + ": " + e.what());
-        any_failed = true;
-        continue;
-      }
-      for (auto& a : args)
-        flat.push_back(std::move(a));
-      rows.push_back(i);
-    }
+    // COPY with a host that hands over typed values: straight into COPY text, no parameters.
+    const bool direct = use_copy_ && sdk::Mapping::has_values();
+    if (direct)
+      copy_rows(batch, results, types, data, rows, any_failed);
+    else
+      param_rows(batch, results, types, flat, rows, any_failed);
     if (rows.empty()) return PLUGCTL_ERROR;
 
     try {
       if (use_copy_) {
-        const std::string& data = copy_text(types, flat, rows.size());
+        if (!direct) copy_text(types, flat, rows.size(), data);
         lease.reset(); // the leader of the group writes on a connection of its own
         Grouped me{&data, rows.size()};
         copy_grouped(me, preparing);
@@ -125,6 +105,10 @@ public:
         throw sdk::Error("sql_insert into " + cfg_.table + ": " + e.what());
       }
       if (!e.row_error()) throw sdk::Error("sql_insert into " + cfg_.table + ": " + e.what());
+      if (direct) { // the rows as parameters, to write them one by one
+        rows.clear();
+        param_rows(batch, results, types, flat, rows, any_failed);
+      }
       Connection& conn = acquire();
       // One row's data is at fault: find which, and write the others.
       std::vector<std::pair<size_t, std::string>> failed;
@@ -206,14 +190,103 @@ private:
     types_ = std::move(types);
   }
 
-  // The batch in COPY text format (in a per-thread buffer, valid until this thread's next call).
-  const std::string& copy_text(const std::vector<ColumnType>& types, const std::vector<Param>& flat,
-                               size_t nrows) {
+  // The messages of the batch as rows of parameters (`flat`: ncols per row); a message whose
+  // mapping fails, or gives a value its column cannot take, is reported alone.
+  void param_rows(const sdk::ConstBatch& batch, const sdk::Results& results,
+                  const std::vector<ColumnType>& types, std::vector<Param>& flat,
+                  std::vector<size_t>& rows, bool& any_failed) {
     const size_t ncols = cfg_.columns.size();
-    thread_local std::string tls_data, tls_scratch;
-    std::string& data = tls_data;
+    thread_local std::vector<Param> tls_args;
+    thread_local std::string tls_scratch;
+    std::vector<Param>& args = tls_args;
     std::string& scratch = tls_scratch;
-    data.clear();
+    sdk::Buffer buf;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      try {
+        eval_args(mapping_, batch, i, buf, args);
+        check_count(args.size());
+        for (size_t c = 0; c < ncols; ++c) {
+          bool binary = false;
+          try {
+            param_bytes(args[c], types[c], scratch, binary);
+          } catch (const std::exception& e) {
+            throw value_error(c, e);
+          }
+        }
+      } catch (const std::exception& e) {
+        results.set(i, PLUGCTL_ERROR, "sql_insert into " + cfg_.table + ": " + e.what());
+        any_failed = true;
+        continue;
+      }
+      for (auto& a : args)
+        flat.push_back(std::move(a));
+      rows.push_back(i);
+    }
+  }
+
+  // The messages of the batch straight into COPY text (`data`) from the typed values of host
+  // ABI 1.2; failures as in param_rows.
+  void copy_rows(const sdk::ConstBatch& batch, const sdk::Results& results,
+                 const std::vector<ColumnType>& types, std::string& data, std::vector<size_t>& rows,
+                 bool& any_failed) {
+    const size_t ncols = cfg_.columns.size();
+    thread_local std::vector<plugctl_value> tls_values;
+    thread_local std::string tls_scratch;
+    std::vector<plugctl_value>& values = tls_values;
+    std::string& scratch = tls_scratch;
+    sdk::Buffer text;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const size_t mark = data.size();
+      try {
+        bool mapped;
+        try {
+          mapped = mapping_.eval_values(batch, i, values, text);
+        } catch (const std::exception& e) {
+          throw args_error(e.what());
+        }
+        if (!mapped)
+          throw std::runtime_error("args_mapping failed: " + std::string(text.data()) +
+                                   " (it must return an array)");
+        check_count(values.size());
+        const std::string_view t = text.data();
+        for (size_t c = 0; c < ncols; ++c) {
+          if (c) data.push_back('\t');
+          try {
+            append_copy_value(data, values[c], t, types[c], scratch);
+          } catch (const std::exception& e) {
+            throw value_error(c, e);
+          }
+        }
+        data.push_back('\n');
+      } catch (const std::exception& e) {
+        data.resize(mark);
+        results.set(i, PLUGCTL_ERROR, "sql_insert into " + cfg_.table + ": " + e.what());
+        any_failed = true;
+        continue;
+      }
+      rows.push_back(i);
+    }
+  }
+
+  void check_count(size_t got) const {
+    const size_t ncols = cfg_.columns.size();
+    if (got != ncols)
+      throw std::runtime_error("args_mapping returned " + std::to_string(got) +
+                               " value(s) but columns lists " + std::to_string(ncols) + " (" +
+                               joined_columns() + ")");
+  }
+
+  std::runtime_error value_error(size_t c, const std::exception& e) const {
+    return std::runtime_error("args_mapping value " + std::to_string(c) + " (column " +
+                              cfg_.columns[c] + "): " + e.what());
+  }
+
+  // The rows of parameters in COPY text format, into `data`.
+  void copy_text(const std::vector<ColumnType>& types, const std::vector<Param>& flat, size_t nrows,
+                 std::string& data) {
+    const size_t ncols = cfg_.columns.size();
+    thread_local std::string tls_scratch;
+    std::string& scratch = tls_scratch;
     for (size_t k = 0; k < nrows; ++k) {
       for (size_t c = 0; c < ncols; ++c) {
         if (c) data.push_back('\t');
@@ -221,7 +294,6 @@ private:
       }
       data.push_back('\n');
     }
-    return data;
   }
 
   // Group commit of COPY batches. Writes run concurrently (max_in_flight), and each COPY costs

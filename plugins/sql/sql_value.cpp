@@ -237,13 +237,28 @@ void parse_args(std::string_view s, std::vector<Param>& out) {
   out.resize(used);
 }
 
+namespace {
+// bytea's text input is \x and hex digits; the backslash itself is escaped for COPY.
+void append_copy_bytea(std::string& out, std::string_view v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += "\\\\x";
+  for (unsigned char c : v) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+}
+
+[[noreturn]] void not_base64(std::string_view text) {
+  throw std::runtime_error("a bytea value must be base64 text (as bytes are in a mapping's "
+                           "output), got \"" +
+                           std::string(text.substr(0, 40)) + "\"");
+}
+} // namespace
+
 std::string_view param_bytes(const Param& p, ColumnType type, std::string& scratch, bool& binary) {
   binary = false;
   if (type == ColumnType::Bytes && p.kind == Param::Kind::String) {
-    if (!base64_decode(p.text, scratch))
-      throw std::runtime_error("a bytea value must be base64 text (as bytes are in a mapping's "
-                               "output), got \"" +
-                               p.text.substr(0, 40) + "\"");
+    if (!base64_decode(p.text, scratch)) not_base64(p.text);
     binary = true;
     return scratch;
   }
@@ -280,6 +295,58 @@ void append_copy_text(std::string& out, std::string_view v) {
 }
 } // namespace
 
+void append_copy_value(std::string& out, const plugctl_value& v, std::string_view text,
+                       ColumnType type, std::string& scratch) {
+  char num[32];
+  switch (v.type) {
+  case PLUGCTL_VALUE_NULL:
+    out += "\\N";
+    return;
+  case PLUGCTL_VALUE_BOOL:
+    out += v.num.i != 0 ? "true" : "false";
+    return;
+  case PLUGCTL_VALUE_INT: {
+    auto r = std::to_chars(num, num + sizeof num, v.num.i);
+    out.append(num, r.ptr);
+    return;
+  }
+  case PLUGCTL_VALUE_UINT: {
+    auto r = std::to_chars(num, num + sizeof num, v.num.u);
+    out.append(num, r.ptr);
+    return;
+  }
+  case PLUGCTL_VALUE_FLOAT:
+    if (!std::isfinite(v.num.f)) {
+      out += "\\N"; // JSON has no NaN/Inf: null, as through JSON text
+      return;
+    }
+    append_number(out, v.num.f);
+    return;
+  case PLUGCTL_VALUE_STRING:
+  case PLUGCTL_VALUE_TIMESTAMP: {
+    std::string_view s = text.substr(v.offset, v.len);
+    if (type == ColumnType::Bytes) {
+      if (!base64_decode(s, scratch)) not_base64(s);
+      append_copy_bytea(out, scratch);
+      return;
+    }
+    append_copy_text(out, s);
+    return;
+  }
+  case PLUGCTL_VALUE_BYTES: { // as through JSON text: base64, which a bytea column decodes
+    std::string_view s = text.substr(v.offset, v.len);
+    if (type == ColumnType::Bytes)
+      append_copy_bytea(out, s);
+    else
+      append_copy_text(out, base64_encode(s));
+    return;
+  }
+  default: // JSON, and codes of later minors
+    append_copy_text(out, text.substr(v.offset, v.len));
+    return;
+  }
+}
+
 void append_copy_field(std::string& out, const Param& p, ColumnType type, std::string& scratch) {
   if (p.kind == Param::Kind::Null) {
     out += "\\N";
@@ -291,13 +358,7 @@ void append_copy_field(std::string& out, const Param& p, ColumnType type, std::s
     append_copy_text(out, v);
     return;
   }
-  // bytea's text input is \x and hex digits; the backslash itself is escaped for COPY.
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += "\\\\x";
-  for (unsigned char c : v) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
+  append_copy_bytea(out, v);
 }
 
 void append_json_string(std::string& out, std::string_view s) {

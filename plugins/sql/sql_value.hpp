@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <plugctl/plugctl.h>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,12 @@ void append_number(std::string& out, double d);
 
 // Appends one value in COPY text format (tab-separated fields, \N for NULL).
 void append_copy_field(std::string& out, const Param& p, ColumnType type, std::string& scratch);
+
+// Appends one typed value of a mapping (host ABI 1.2; its text in `text`) in COPY text
+// format, as append_copy_field would write the same value reaching it as JSON. Throws
+// std::runtime_error for a bytea column given a string that is not base64.
+void append_copy_value(std::string& out, const plugctl_value& v, std::string_view text,
+                       ColumnType type, std::string& scratch);
 
 // Appends `s` as a JSON string.
 void append_json_string(std::string& out, std::string_view s);

@@ -61,5 +61,78 @@ TEST(SqlValue, JsonArgsParseIntoTypedParams) {
   EXPECT_THROW(parse_args(R"([1, "open)", out), std::runtime_error);
 }
 
+// The direct COPY path (typed values of ABI 1.2) writes what the JSON path writes.
+TEST(SqlValue, TypedValuesWriteTheSameCopyTextAsJsonArgs) {
+  const std::string parts[] = {"tab\there\\ and\nnewline", "aGk=", R"({"a":[1,"x\ty"]})",
+                               "not base64!"};
+  std::string text;
+  size_t at[4], len[4];
+  for (size_t k = 0; k < 4; ++k) {
+    at[k] = text.size();
+    len[k] = parts[k].size();
+    text += parts[k];
+  }
+  auto val = [](uint32_t type) {
+    plugctl_value v{};
+    v.type = type;
+    return v;
+  };
+  struct Case {
+    plugctl_value v;
+    std::string json; // the same value as a JSON array element
+    ColumnType col;
+  };
+  std::vector<Case> cases;
+  auto add = [&](plugctl_value v, std::string json, ColumnType col) {
+    cases.push_back({v, std::move(json), col});
+  };
+  add(val(PLUGCTL_VALUE_NULL), "null", ColumnType::Other);
+  auto b = val(PLUGCTL_VALUE_BOOL);
+  b.num.i = 1;
+  add(b, "true", ColumnType::Bool);
+  auto i = val(PLUGCTL_VALUE_INT);
+  i.num.i = -42;
+  add(i, "-42", ColumnType::Int);
+  auto u = val(PLUGCTL_VALUE_UINT);
+  u.num.u = 18446744073709551615ull;
+  add(u, "18446744073709551615", ColumnType::Numeric);
+  for (double d : {12.5, 94.0, 0.1 + 0.2, -1e-9, 6.02e23}) {
+    auto f = val(PLUGCTL_VALUE_FLOAT);
+    f.num.f = d;
+    std::string json;
+    append_number(json, d);
+    add(f, json, ColumnType::Float);
+  }
+  auto s = val(PLUGCTL_VALUE_STRING);
+  s.offset = at[0];
+  s.len = len[0];
+  add(s, R"("tab\there\\ and\nnewline")", ColumnType::Other);
+  auto b64 = val(PLUGCTL_VALUE_STRING);
+  b64.offset = at[1];
+  b64.len = len[1];
+  add(b64, R"("aGk=")", ColumnType::Bytes);
+  auto j = val(PLUGCTL_VALUE_JSON);
+  j.offset = at[2];
+  j.len = len[2];
+  add(j, R"({"a":[1,"x\ty"]})", ColumnType::Json);
+  std::string scratch;
+  std::vector<Param> params;
+  for (const auto& c : cases) {
+    std::string direct, via_json;
+    append_copy_value(direct, c.v, text, c.col, scratch);
+    parse_args("[" + c.json + "]", params);
+    ASSERT_EQ(params.size(), 1u);
+    append_copy_field(via_json, params[0], c.col, scratch);
+    EXPECT_EQ(direct, via_json) << c.json;
+  }
+  std::string out;
+  append_copy_value(out, b64, text, ColumnType::Bytes, scratch);
+  EXPECT_EQ(out, "\\\\x6869");
+  auto bad = val(PLUGCTL_VALUE_STRING);
+  bad.offset = at[3];
+  bad.len = len[3];
+  EXPECT_THROW(append_copy_value(out, bad, text, ColumnType::Bytes, scratch), std::runtime_error);
+}
+
 } // namespace
 } // namespace plugctl::sql
