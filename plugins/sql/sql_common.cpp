@@ -142,7 +142,10 @@ void JsonRows::row(const std::vector<std::optional<std::string_view>>& values) {
   for (size_t c = 0; c < values.size() && c < cols_.size(); ++c) {
     if (c > 0) out.push_back(',');
     out += keys_[c];
-    append_json_column(out, cols_[c].type, values[c]);
+    if (cols_[c].type == ColumnType::Array && values[c])
+      append_json_array(out, cols_[c].element, *values[c]);
+    else
+      append_json_column(out, cols_[c].type, values[c]);
   }
   out.push_back('}');
   rows_.push_back(std::move(out));

@@ -39,15 +39,16 @@ batches are group-committed: one COPY streams in every batch that is ready or st
 
 Strings, numbers, booleans and null bind as such (PostgreSQL parses the text for the column's
 type, so an RFC 3339 string fills a timestamp column); objects and arrays bind as JSON text for
-json/jsonb columns; a string for a bytea column is base64, which is what bytes (`content()`)
+json/jsonb columns, except that a JSON array for an array column (int[], text[], jsonb[], also
+multi-dimensional) becomes a PostgreSQL array literal; a string for a bytea column is base64, which is what bytes (`content()`)
 become in a mapping's output, and what `sql_select` emits for bytea.)";
 
 const char* const kSelectDescription = R"(Runs `SELECT columns FROM table [WHERE where]
 suffix` once and emits every row as a JSON object, then ends (the pipeline stops once everything
 was delivered). Values keep their types: integers and floating point numbers and numerics as JSON
 numbers (NaN and infinities as strings), booleans, null, json and jsonb as nested values, bytea
-as base64 text, timestamps as RFC 3339 text in UTC (`2024-05-01T10:20:30.5Z`), everything else
-as text.
+as base64 text, timestamps as RFC 3339 text in UTC (`2024-05-01T10:20:30.5Z`), arrays as JSON arrays of
+elements typed the same way (nested for more dimensions), everything else as text.
 
 The rows are read through a server-side cursor (`DECLARE ... NO SCROLL CURSOR` in a
 transaction), `fetch_size` rows at a time, each fetch one batch: a table bigger than memory

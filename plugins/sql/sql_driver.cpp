@@ -36,6 +36,56 @@ ColumnType type_of(Oid oid) {
     return ColumnType::Timestamp;
   case 1184:
     return ColumnType::TimestampTz;
+  case 1000: // bool[]
+  case 1005: // int2[]
+  case 1007: // int4[]
+  case 1016: // int8[]
+  case 1028: // oid[]
+  case 1021: // float4[]
+  case 1022: // float8[]
+  case 1231: // numeric[]
+  case 199:  // json[]
+  case 3807: // jsonb[]
+  case 1001: // bytea[]
+  case 1115: // timestamp[]
+  case 1185: // timestamptz[]
+  case 1009: // text[]
+  case 1015: // varchar[]
+  case 1014: // bpchar[]
+  case 2951: // uuid[]
+  case 1182: // date[]
+  case 1183: // time[]
+  case 1041: // inet[]
+    return ColumnType::Array;
+  default:
+    return ColumnType::Other;
+  }
+}
+
+// The element type of an array type (Other for the rest: their elements stay text).
+ColumnType element_of(Oid oid) {
+  switch (oid) {
+  case 1000:
+    return type_of(16);
+  case 1005:
+  case 1007:
+  case 1016:
+  case 1028:
+    return ColumnType::Int;
+  case 1021:
+  case 1022:
+    return ColumnType::Float;
+  case 1231:
+    return ColumnType::Numeric;
+  case 199:
+  case 3807:
+    return ColumnType::Json;
+  case 1001:
+    return ColumnType::Bytes;
+  case 1115:
+    return ColumnType::Timestamp;
+  case 1185:
+    return ColumnType::TimestampTz;
   default:
     return ColumnType::Other;
   }
@@ -218,7 +268,7 @@ private:
   void send_columns(const PGresult* r, RowSink& sink) {
     cols_.clear();
     for (int c = 0; c < PQnfields(r); ++c)
-      cols_.push_back({PQfname(r, c), type_of(PQftype(r, c))});
+      cols_.push_back({PQfname(r, c), type_of(PQftype(r, c)), element_of(PQftype(r, c))});
     sink.columns(cols_);
     columns_sent_ = true;
   }
@@ -277,7 +327,7 @@ void BoundParams::add(const Param& p, ColumnType type) {
   std::string& tmp = scratch[used_scratch];
   bool binary = false;
   std::string_view v = param_bytes(p, type, tmp, binary);
-  if (binary) ++used_scratch;
+  if (!tmp.empty() && v.data() == tmp.data()) ++used_scratch; // keep what v points into
   values.push_back(v.data());
   lengths.push_back(static_cast<int>(v.size()));
   formats.push_back(binary ? 1 : 0);

@@ -51,6 +51,7 @@ private:
 struct Column {
   std::string name;
   ColumnType type = ColumnType::Other;
+  ColumnType element = ColumnType::Other; // of an Array
 };
 
 // A result read incrementally: rows arrive in chunks (cursor FETCH or single-row mode).

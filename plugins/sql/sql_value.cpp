@@ -262,6 +262,11 @@ std::string_view param_bytes(const Param& p, ColumnType type, std::string& scrat
     binary = true;
     return scratch;
   }
+  if (type == ColumnType::Array && p.kind == Param::Kind::Json && !p.text.empty() &&
+      p.text[0] == '[') {
+    scratch = pg_array_literal(p.text);
+    return scratch;
+  }
   return p.text;
 }
 
@@ -341,9 +346,14 @@ void append_copy_value(std::string& out, const plugctl_value& v, std::string_vie
       append_copy_text(out, base64_encode(s));
     return;
   }
-  default: // JSON, and codes of later minors
-    append_copy_text(out, text.substr(v.offset, v.len));
+  default: { // JSON, and codes of later minors
+    std::string_view s = text.substr(v.offset, v.len);
+    if (type == ColumnType::Array && !s.empty() && s[0] == '[')
+      append_copy_text(out, pg_array_literal(s));
+    else
+      append_copy_text(out, s);
     return;
+  }
   }
 }
 
@@ -484,10 +494,148 @@ void append_json_column(std::string& out, ColumnType type, std::optional<std::st
   case ColumnType::TimestampTz:
     append_timestamp(out, t, true);
     return;
+  case ColumnType::Array: // elements of an unknown type stay strings
+    append_json_array(out, ColumnType::Other, t);
+    return;
   case ColumnType::Other:
     append_json_string(out, t);
     return;
   }
+}
+
+namespace {
+
+// Quotes one element of an array literal: "..." with " and \ escaped.
+void append_array_quoted(std::string& out, std::string_view v) {
+  out.push_back('"');
+  for (char c : v) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+// The JSON array at s[i] == '[' into `out` as an array literal; returns the index after it.
+size_t array_literal(std::string_view s, size_t i, std::string& out, int depth) {
+  if (depth > 6) bad("arrays nested deeper than PostgreSQL's 6 dimensions", i);
+  out.push_back('{');
+  i = skip_ws(s, i + 1);
+  if (i < s.size() && s[i] == ']') {
+    out.push_back('}');
+    return i + 1;
+  }
+  std::string str;
+  for (;;) {
+    i = skip_ws(s, i);
+    if (i >= s.size()) bad("unterminated array", i);
+    char c = s[i];
+    if (c == '[') {
+      i = array_literal(s, i, out, depth + 1);
+    } else if (c == '"') {
+      str.clear();
+      i = read_string(s, i, str);
+      append_array_quoted(out, str);
+    } else if (c == '{') {
+      size_t end = skip_nested(s, i);
+      append_array_quoted(out, s.substr(i, end - i));
+      i = end;
+    } else if (s.compare(i, 4, "null") == 0) {
+      out += "NULL";
+      i += 4;
+    } else {
+      size_t start = i;
+      while (i < s.size() && s[i] != ',' && s[i] != ']' && s[i] != ' ' && s[i] != '\n' &&
+             s[i] != '\t' && s[i] != '\r')
+        ++i;
+      if (i == start) bad("unexpected character", i);
+      out.append(s.data() + start, i - start);
+    }
+    i = skip_ws(s, i);
+    if (i < s.size() && s[i] == ',') {
+      out.push_back(',');
+      ++i;
+      continue;
+    }
+    if (i < s.size() && s[i] == ']') {
+      out.push_back('}');
+      return i + 1;
+    }
+    bad("expected , or ]", i);
+  }
+}
+
+// The array text at t[i] == '{' into `out` as JSON; returns the index after it. Throws
+// std::runtime_error on malformed text.
+size_t json_from_array(std::string& out, ColumnType element, std::string_view t, size_t i,
+                       int depth) {
+  auto malformed = [] { throw std::runtime_error("malformed array"); };
+  if (depth > 6 || i >= t.size() || t[i] != '{') malformed();
+  out.push_back('[');
+  ++i;
+  if (i < t.size() && t[i] == '}') {
+    out.push_back(']');
+    return i + 1;
+  }
+  std::string elem;
+  for (;;) {
+    if (i >= t.size()) malformed();
+    if (t[i] == '{') {
+      i = json_from_array(out, element, t, i, depth + 1);
+    } else if (t[i] == '"') {
+      elem.clear();
+      for (++i; i < t.size() && t[i] != '"'; ++i) {
+        if (t[i] == '\\' && i + 1 < t.size()) ++i;
+        elem.push_back(t[i]);
+      }
+      if (i >= t.size()) malformed();
+      ++i;
+      append_json_column(out, element, elem);
+    } else {
+      size_t start = i;
+      while (i < t.size() && t[i] != ',' && t[i] != '}')
+        ++i;
+      std::string_view tok = t.substr(start, i - start);
+      if (tok == "NULL")
+        append_json_column(out, element, std::nullopt);
+      else
+        append_json_column(out, element, tok);
+    }
+    if (i < t.size() && t[i] == ',') {
+      out.push_back(',');
+      ++i;
+      continue;
+    }
+    if (i < t.size() && t[i] == '}') {
+      out.push_back(']');
+      return i + 1;
+    }
+    malformed();
+  }
+}
+
+} // namespace
+
+std::string pg_array_literal(std::string_view json) {
+  std::string out;
+  size_t i = skip_ws(json, 0);
+  if (i >= json.size() || json[i] != '[') bad("expected an array", i);
+  i = skip_ws(json, array_literal(json, i, out, 1));
+  if (i != json.size()) bad("text after the array", i);
+  return out;
+}
+
+void append_json_array(std::string& out, ColumnType element, std::string_view text) {
+  size_t i = 0;
+  if (!text.empty() && text[0] == '[') { // non-default lower bounds: [0:1]={...}
+    size_t eq = text.find('=');
+    if (eq != std::string_view::npos) i = eq + 1;
+  }
+  const size_t mark = out.size();
+  try {
+    if (json_from_array(out, element, text, i, 1) == text.size()) return;
+  } catch (const std::runtime_error&) {}
+  out.resize(mark);
+  append_json_string(out, text);
 }
 
 std::string base64_encode(std::string_view in) {

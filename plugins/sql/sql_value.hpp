@@ -13,7 +13,18 @@
 namespace plugctl::sql {
 
 // Column type families the components convert values for.
-enum class ColumnType { Other, Bool, Int, Float, Numeric, Json, Bytes, Timestamp, TimestampTz };
+enum class ColumnType {
+  Other,
+  Bool,
+  Int,
+  Float,
+  Numeric,
+  Json,
+  Bytes,
+  Timestamp,
+  TimestampTz,
+  Array, // any one-or-more-dimensional array (int[], text[], jsonb[], ...)
+};
 
 // One bound parameter: the value as JSON gave it. Strings are decoded; numbers, booleans,
 // objects and arrays keep their JSON text (PostgreSQL parses them as text: an object or an
@@ -51,6 +62,14 @@ void append_json_string(std::string& out, std::string_view s);
 // Appends a column value (PostgreSQL text output, nullopt for NULL) as a typed JSON value:
 // numbers, booleans, null, json/jsonb nested, bytea as base64, timestamps as RFC 3339.
 void append_json_column(std::string& out, ColumnType type, std::optional<std::string_view> text);
+
+// A JSON array (its text) as a PostgreSQL array literal: {1,2,"a b",NULL}, nested arrays for
+// more dimensions, strings and objects quoted. Throws std::runtime_error on malformed JSON.
+std::string pg_array_literal(std::string_view json);
+// PostgreSQL's text output of an array ({1,2}, {{"a b",NULL}}, [0:1]={...}) with elements of
+// type `element`, as a JSON array of typed values (as append_json_column); malformed text is
+// written as a string.
+void append_json_array(std::string& out, ColumnType element, std::string_view text);
 
 std::string base64_encode(std::string_view in);
 // Returns false on invalid input (standard alphabet, padding optional).

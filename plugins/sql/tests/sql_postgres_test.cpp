@@ -153,6 +153,46 @@ TEST_F(SqlPostgres, RoundTripOf100kMixedRowsKeepsEveryValueAndType) {
   EXPECT_EQ(mismatches, 0);
 }
 
+// Arrays: JSON arrays go into array columns (COPY and INSERT), and come back as JSON arrays of
+// typed elements.
+TEST_F(SqlPostgres, ArrayColumnsRoundTripAsJsonArrays) {
+  sql("CREATE TABLE " + table_ +
+      " (id int PRIMARY KEY, ints bigint[], words text[], grid float8[][], docs jsonb[], "
+      "flags boolean[])");
+  const std::vector<std::string> rows = {
+      R"({"id":1,"ints":[1,2,null,-4],"words":["a b","q\"uote","back\\slash",null,"NULL","{}"],)"
+      R"("grid":[[1.5,-2],[300,0.25]],"docs":[{"k":[1,"x"]},{"e":{}}],"flags":[true,false]})",
+      R"({"id":2,"ints":[],"words":["é €"],"grid":[],"docs":[],"flags":null})"};
+  std::string in = dir_.file("in.jsonl");
+  write_file(in, rows[0] + "\n" + rows[1] + "\n");
+  const std::string args = "root = [ this.id, this.ints, this.words, this.grid, this.docs, "
+                           "this.flags ]";
+  // COPY (no suffix), then INSERT (suffix) of the same rows into a second table.
+  for (const std::string suffix : {"", "    suffix: ON CONFLICT DO NOTHING\n"}) {
+    if (!suffix.empty()) sql("TRUNCATE " + table_);
+    auto ins = run(file_input(in) + "output:\n  sql_insert:\n" + conn() + "    table: " + table_ +
+                   "\n    columns: [ id, ints, words, grid, docs, flags ]\n    args_mapping: '" +
+                   args + "'\n" + suffix);
+    ASSERT_EQ(ins.exit_code, 0) << ins.err;
+    EXPECT_EQ(sql("SELECT ints[4], words[2], words[4] IS NULL, grid[2][1], docs[1]->'k'->>1, "
+                  "array_length(ints, 1), flags IS NULL FROM " +
+                  table_ + " ORDER BY id"),
+              "-4|q\"uote|t|300|x|4|f\n||t||||t")
+        << (suffix.empty() ? "COPY" : "INSERT");
+    std::string out = dir_.file("out.jsonl");
+    std::remove(out.c_str());
+    auto sel = run("input:\n  sql_select:\n" + conn() + "    table: " + table_ +
+                   "\n    columns: [ '*' ]\n    suffix: ORDER BY id\n"
+                   "output:\n  file:\n    path: \"" +
+                   out + "\"\n");
+    ASSERT_EQ(sel.exit_code, 0) << sel.err;
+    auto lines = read_lines(out);
+    ASSERT_EQ(lines.size(), 2u);
+    for (size_t k = 0; k < 2; ++k)
+      EXPECT_EQ(json::parse(lines[k]), json::parse(rows[k])) << lines[k];
+  }
+}
+
 TEST_F(SqlPostgres, SqlInjectionAttemptsArriveAsData) {
   const std::string victim = table_ + "_victim";
   sql("DROP TABLE IF EXISTS " + victim + "; CREATE TABLE " + victim + " (x int); CREATE TABLE " +

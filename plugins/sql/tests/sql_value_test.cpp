@@ -134,5 +134,31 @@ TEST(SqlValue, TypedValuesWriteTheSameCopyTextAsJsonArgs) {
   EXPECT_THROW(append_copy_value(out, bad, text, ColumnType::Bytes, scratch), std::runtime_error);
 }
 
+TEST(SqlValue, ArraysConvertBothWays) {
+  EXPECT_EQ(pg_array_literal("[1, 2, 3]"), "{1,2,3}");
+  EXPECT_EQ(pg_array_literal("[]"), "{}");
+  EXPECT_EQ(pg_array_literal(R"(["a b", "q\"uote", "back\\slash", null, "NULL"])"),
+            R"({"a b","q\"uote","back\\slash",NULL,"NULL"})");
+  EXPECT_EQ(pg_array_literal("[[1.5, -2], [3e2, 4]]"), "{{1.5,-2},{3e2,4}}");
+  EXPECT_EQ(pg_array_literal(R"([{"k": [1, "x"]}, true])"), R"({"{\"k\": [1, \"x\"]}",true})");
+  EXPECT_THROW(pg_array_literal("[1, 2"), std::runtime_error);
+  EXPECT_THROW(pg_array_literal(R"({"a": 1})"), std::runtime_error);
+
+  auto json = [](ColumnType element, std::string_view text) {
+    std::string out;
+    append_json_array(out, element, text);
+    return out;
+  };
+  EXPECT_EQ(json(ColumnType::Int, "{1,2,NULL,-4}"), "[1,2,null,-4]");
+  EXPECT_EQ(json(ColumnType::Int, "{}"), "[]");
+  EXPECT_EQ(json(ColumnType::Other, R"({"a b","q\"uote","back\\slash",NULL,"NULL",plain})"),
+            R"(["a b","q\"uote","back\\slash",null,"NULL","plain"])");
+  EXPECT_EQ(json(ColumnType::Float, "{{1.5,-2},{300,NaN}}"), R"([[1.5,-2],[300,"NaN"]])");
+  EXPECT_EQ(json(ColumnType::Bool, "{t,f}"), "[true,false]");
+  EXPECT_EQ(json(ColumnType::Json, R"({"{\"k\": [1, \"x\"]}","2"})"), R"([{"k": [1, "x"]},2])");
+  EXPECT_EQ(json(ColumnType::Int, "[0:1]={7,8}"), "[7,8]");
+  EXPECT_EQ(json(ColumnType::Int, "{1,2"), R"("{1,2")") << "malformed: kept as text";
+}
+
 } // namespace
 } // namespace plugctl::sql
