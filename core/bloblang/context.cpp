@@ -6,7 +6,26 @@
 
 namespace plugctl::bloblang {
 
+namespace {
+// The per-thread arena of parse_transient(): a first block in place, so that a small document
+// costs no allocation at all.
+struct TransientParse {
+  alignas(16) unsigned char first[16384];
+  json::monotonic_resource arena{first, sizeof first};
+  json::parser parser;
+  std::optional<json::value> doc;
+  bool in_use = false;
+};
+thread_local TransientParse t_transient;
+} // namespace
+
 ExecContext::ExecContext(const core::Batch* batch, size_t index) : batch_(batch), index_(index) {}
+
+ExecContext::~ExecContext() {
+  // The members still to be destroyed may hold nodes of the arena; it is only reset by the next
+  // transient parse on this thread, after they are gone.
+  if (holds_transient_) t_transient.in_use = false;
+}
 
 void ExecContext::set_message(std::string content,
                               std::vector<std::pair<std::string, std::string>> meta) {
@@ -31,6 +50,23 @@ const json::value& ExecContext::parsed() const {
     if (msg != nullptr && msg->structured()) {
       shared_ = msg->structured();
       parsed_ = shared_.get();
+    } else if (transient_ && !t_transient.in_use) {
+      TransientParse& t = t_transient;
+      t.in_use = true;
+      holds_transient_ = true;
+      t.doc.reset();
+      t.arena.release();
+      t.parser.reset(json::storage_ptr(&t.arena));
+      std::string_view c = content();
+      boost::system::error_code ec;
+      t.parser.write(c.data(), c.size(), ec);
+      if (ec) {
+        parse_error_ = ec.message().empty() ? "invalid JSON" : ec.message();
+        t.parser.reset();
+      } else {
+        t.doc.emplace(t.parser.release());
+        parsed_ = &*t.doc;
+      }
     } else {
       std::string_view c = content();
       // One arena per document, sized for it (freed in one go), and a parser kept per thread

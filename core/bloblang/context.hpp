@@ -71,6 +71,15 @@ public:
   // --- set up by the executor ----------------------------------------------------------------
   ExecContext() = default;
   ExecContext(const core::Batch* batch, size_t index);
+  ~ExecContext();
+  ExecContext(const ExecContext&) = delete;
+  ExecContext& operator=(const ExecContext&) = delete;
+  // Parses the message for this context only, into a per-thread arena that the next such
+  // context on the thread reuses, instead of caching the document on the message: for a
+  // plugin's one-off mapping of a message it is about to write (ABI mapping_eval), where
+  // nothing reads the parse again. (Falls back to the cached parse when the thread's arena is
+  // taken by a context still alive.)
+  void parse_transient() { transient_ = true; }
   // For tests and `plugctl blobl`: a standalone message.
   void set_message(std::string content, std::vector<std::pair<std::string, std::string>> meta = {});
 
@@ -99,6 +108,8 @@ private:
   mutable const json::value* parsed_ = nullptr;
   mutable std::shared_ptr<const json::value> shared_;
   mutable std::string parse_error_;
+  bool transient_ = false;
+  mutable bool holds_transient_ = false;
   std::map<std::string, Value, std::less<>> meta_set_; // typed overlay, deleted() = removed
   bool meta_cleared_ = false;
   std::map<std::string, Value, std::less<>> vars_;

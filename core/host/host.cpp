@@ -436,6 +436,7 @@ plugctl_status mapping_eval(const plugctl_mapping* m, const plugctl_batch* b, si
     return PLUGCTL_INVALID;
   try {
     bloblang::ExecContext ctx(batch_of(b), index);
+    ctx.parse_transient(); // the plugin writes the message away: nothing reads the parse again
     auto r = m->impl->run(ctx);
     if (r.outcome != bloblang::Mapping::Outcome::Replaced) {
       if (error_text != nullptr)
@@ -466,6 +467,7 @@ plugctl_status mapping_eval_values(const plugctl_mapping* m, const plugctl_batch
     return PLUGCTL_INVALID;
   try {
     bloblang::ExecContext ctx(batch_of(b), index);
+    ctx.parse_transient(); // the plugin writes the message away: nothing reads the parse again
     auto r = m->impl->run(ctx);
     if (r.outcome != bloblang::Mapping::Outcome::Replaced) {
       if (error_text != nullptr)
