@@ -20,6 +20,11 @@ public:
       : ctx_(ctx), cfg_(parse_insert(cfg)), mapping_(ctx, cfg_.args_mapping, "/args_mapping"),
         pool_(cfg_.conn, ctx), head_(insert_head(cfg_)), copy_(copy_statement(cfg_)),
         use_copy_(cfg_.prefix.empty() && cfg_.suffix.empty()) {
+    // A group takes at most half the writes in flight: the other half maps the next group's
+    // batches while this COPY finishes and commits.
+    const int64_t in_flight =
+        cfg.has("max_in_flight") ? cfg.integer("max_in_flight") : kDefaultInsertMaxInFlight;
+    group_batches_ = static_cast<size_t>(std::max<int64_t>(1, in_flight / 2));
     const size_t n = cfg_.columns.size();
     rows_per_statement_ = std::max<size_t>(1, kMaxParams / n);
     one_row_ = head_ + values_list(1) + (cfg_.suffix.empty() ? "" : " " + cfg_.suffix);
@@ -384,7 +389,9 @@ private:
               group_queue_.clear();
               break;
             }
-            if (preparing_ == 0 || rows >= kGroupRows || ctx_.cancelled()) return false;
+            if (preparing_ == 0 || rows >= kGroupRows || group.size() >= group_batches_ ||
+                ctx_.cancelled())
+              return false;
             if (leader_cv_.wait_until(lock, deadline) == std::cv_status::timeout &&
                 group_queue_.empty())
               return false;
@@ -455,6 +462,7 @@ private:
   std::deque<Grouped*> group_queue_;
   bool group_leader_ = false;
   size_t preparing_ = 0;
+  size_t group_batches_ = 1;
 };
 
 } // namespace
