@@ -6,6 +6,7 @@
 #include "bloblang/query.hpp"
 #include "bloblang/value.hpp"
 
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -63,6 +64,11 @@ public:
   // for `mapping` (a new document), the parsed message for `mutation`. Throws EvalError with
   // "failed assignment (line N): ..." on failure.
   Result run(ExecContext& ctx, json::value start = nullptr) const;
+  // For a mapping that is exactly `root = [ a, b, ... ]`: evaluates the elements one by one and
+  // hands each to `each` (valid during the call) without building the array, as run would
+  // (deleted() and nothing() elements dropped, errors "failed assignment (line 1): ..."). Returns
+  // false, evaluating nothing, for any other mapping. (For plugins' args mappings.)
+  bool run_elements(ExecContext& ctx, const std::function<void(const Value&)>& each) const;
 
   // Runs on message `index` of `batch` and writes the result into `out`: new payload, metadata
   // changes. Returns false when the mapping deleted the message. Throws EvalError.

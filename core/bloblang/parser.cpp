@@ -15,7 +15,22 @@ struct MappingImpl {
   bool reads_root = false;        // some query reads `root`
   std::unique_ptr<RootPlan> plan; // see RootPlan: null unless the statements qualify
   std::unique_ptr<MapTable> maps = std::make_unique<MapTable>();
+  // The mapping is exactly `root = [ ... ]`: its assignment and literal (run_elements).
+  const AssignRoot* root_assign = nullptr;
+  const ArrayLit* root_array = nullptr;
 };
+
+namespace {
+void find_root_array(MappingImpl& m) {
+  if (m.statements.size() != 1) return;
+  const auto* a = dynamic_cast<const AssignRoot*>(m.statements.front().get());
+  if (a == nullptr || !a->path.empty()) return;
+  const auto* lit = dynamic_cast<const ArrayLit*>(a->query.get());
+  if (lit == nullptr) return;
+  m.root_assign = a;
+  m.root_array = lit;
+}
+} // namespace
 
 namespace {
 
@@ -1103,6 +1118,7 @@ std::shared_ptr<const Mapping> Mapping::parse(std::string_view text, const Optio
       for (const auto& [name, stmts] : m->impl_->maps->maps)
         set_root_hints(stmts);
       if (!m->impl_->reads_root) m->impl_->plan = plan_root(m->impl_->statements);
+      find_root_array(*m->impl_);
       return m;
     } catch (const PErr& e) {
       if (e.fatal) throw to_parse_error(in, e);
@@ -1120,6 +1136,7 @@ std::shared_ptr<const Mapping> Mapping::parse(std::string_view text, const Optio
     stmt->line = 1;
     single->statements.push_back(std::move(stmt));
     m->impl_ = std::move(single);
+    find_root_array(*m->impl_);
     return m;
   } catch (const PErr& e) {
     if (e.fatal || e.pos > exec_err->pos) throw to_parse_error(in, e);
@@ -1179,6 +1196,22 @@ Mapping::Result Mapping::run(ExecContext& ctx, json::value start) const {
     r.value.keep_alive(scratch_owner());
   }
   return r;
+}
+
+bool Mapping::run_elements(ExecContext& ctx, const std::function<void(const Value&)>& each) const {
+  if (impl_->root_array == nullptr) return false;
+  ScratchArena arena; // as run: what the elements build comes from one arena
+  ctx.keep(scratch_owner());
+  try {
+    for (const auto& q : impl_->root_array->items) {
+      Value v = q->eval(ctx);
+      if (v.is_delete() || v.is_nothing()) continue; // dropped from literals, as ArrayLit
+      each(v);
+    }
+  } catch (const std::exception& e) {
+    fail_assignment(impl_->root_assign->line, e);
+  }
+  return true;
 }
 
 void set_message_value(core::Message& msg, Value v) {

@@ -459,6 +459,53 @@ plugctl_status mapping_eval(const plugctl_mapping* m, const plugctl_batch* b, si
 }
 
 // --- Bloblang mappings as typed values (1.2) --------------------------------------------------
+namespace {
+// One element of a root array as a typed value (text appended to `out`).
+void to_plugctl_value(const boost::json::value& e, plugctl_value& v, std::string& out) {
+  v = plugctl_value{};
+  switch (e.kind()) {
+  case boost::json::kind::null:
+    v.type = PLUGCTL_VALUE_NULL;
+    break;
+  case boost::json::kind::bool_:
+    v.type = PLUGCTL_VALUE_BOOL;
+    v.num.i = e.get_bool() ? 1 : 0;
+    break;
+  case boost::json::kind::int64:
+    v.type = PLUGCTL_VALUE_INT;
+    v.num.i = e.get_int64();
+    break;
+  case boost::json::kind::uint64:
+    if (e.get_uint64() <= static_cast<uint64_t>(INT64_MAX)) {
+      v.type = PLUGCTL_VALUE_INT;
+      v.num.i = static_cast<int64_t>(e.get_uint64());
+    } else {
+      v.type = PLUGCTL_VALUE_UINT;
+      v.num.u = e.get_uint64();
+    }
+    break;
+  case boost::json::kind::double_:
+    v.type = PLUGCTL_VALUE_FLOAT;
+    v.num.f = e.get_double();
+    break;
+  case boost::json::kind::string: {
+    const boost::json::string& str = e.get_string();
+    v.type = PLUGCTL_VALUE_STRING;
+    v.offset = out.size();
+    v.len = str.size();
+    out.append(str.data(), str.size());
+    break;
+  }
+  default: // object, array
+    v.type = PLUGCTL_VALUE_JSON;
+    v.offset = out.size();
+    bloblang::append_json_text(out, e);
+    v.len = out.size() - v.offset;
+    break;
+  }
+}
+} // namespace
+
 plugctl_status mapping_eval_values(const plugctl_mapping* m, const plugctl_batch* b, size_t index,
                                    plugctl_value* values, size_t capacity, size_t* count,
                                    plugctl_buf* text, plugctl_buf* error_text) {
@@ -468,6 +515,23 @@ plugctl_status mapping_eval_values(const plugctl_mapping* m, const plugctl_batch
   try {
     bloblang::ExecContext ctx(batch_of(b), index);
     ctx.parse_transient(); // the plugin writes the message away: nothing reads the parse again
+    std::string& out = text->data;
+    out.clear();
+    size_t n = 0;
+    // `root = [ a, b, ... ]`: the elements straight from their expressions, no array built.
+    // Inside an array bytes and timestamps are strings (base64, RFC 3339): to_json gives that.
+    if (m->impl->run_elements(ctx, [&](const bloblang::Value& e) {
+          if (n < capacity) {
+            if (e.is_json())
+              to_plugctl_value(e.json(), values[n], out);
+            else
+              to_plugctl_value(e.to_json(), values[n], out);
+          }
+          ++n;
+        })) {
+      *count = n;
+      return PLUGCTL_OK;
+    }
     auto r = m->impl->run(ctx);
     if (r.outcome != bloblang::Mapping::Outcome::Replaced) {
       if (error_text != nullptr)
@@ -486,55 +550,9 @@ plugctl_status mapping_eval_values(const plugctl_mapping* m, const plugctl_batch
       return PLUGCTL_INVALID;
     }
     const boost::json::array& arr = r.value.json().get_array();
-    std::string& out = text->data;
-    out.clear();
     *count = arr.size();
-    const size_t n = std::min(capacity, arr.size());
-    for (size_t i = 0; i < n; ++i) {
-      const boost::json::value& e = arr[i];
-      plugctl_value& v = values[i];
-      v = plugctl_value{};
-      switch (e.kind()) {
-      case boost::json::kind::null:
-        v.type = PLUGCTL_VALUE_NULL;
-        break;
-      case boost::json::kind::bool_:
-        v.type = PLUGCTL_VALUE_BOOL;
-        v.num.i = e.get_bool() ? 1 : 0;
-        break;
-      case boost::json::kind::int64:
-        v.type = PLUGCTL_VALUE_INT;
-        v.num.i = e.get_int64();
-        break;
-      case boost::json::kind::uint64:
-        if (e.get_uint64() <= static_cast<uint64_t>(INT64_MAX)) {
-          v.type = PLUGCTL_VALUE_INT;
-          v.num.i = static_cast<int64_t>(e.get_uint64());
-        } else {
-          v.type = PLUGCTL_VALUE_UINT;
-          v.num.u = e.get_uint64();
-        }
-        break;
-      case boost::json::kind::double_:
-        v.type = PLUGCTL_VALUE_FLOAT;
-        v.num.f = e.get_double();
-        break;
-      case boost::json::kind::string: {
-        const boost::json::string& str = e.get_string();
-        v.type = PLUGCTL_VALUE_STRING;
-        v.offset = out.size();
-        v.len = str.size();
-        out.append(str.data(), str.size());
-        break;
-      }
-      default: // object, array
-        v.type = PLUGCTL_VALUE_JSON;
-        v.offset = out.size();
-        bloblang::append_json_text(out, e);
-        v.len = out.size() - v.offset;
-        break;
-      }
-    }
+    for (size_t i = 0; i < std::min(capacity, arr.size()); ++i)
+      to_plugctl_value(arr[i], values[i], out);
     return PLUGCTL_OK;
   } catch (const std::exception& e) {
     if (error_text != nullptr) error_text->data = e.what();

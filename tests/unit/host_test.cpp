@@ -291,6 +291,62 @@ TEST(Host, MappingsReturnTheirRootArrayAsTypedValues) {
   EXPECT_EQ(g.st, PLUGCTL_ERROR);
 }
 
+// `root = [ ... ]` takes a shortcut (elements evaluated one by one, no array built): it must
+// give what the general path gives for the same elements.
+TEST(Host, RootArrayShortcutMatchesTheGeneralPath) {
+  auto eval = [](const std::string& mapping, std::string_view payload, std::string& error) {
+    plugctl_mapping* m = nullptr;
+    plugctl_buf* text = H().buf_new();
+    EXPECT_EQ(H().mapping_new(nullptr, mapping.data(), mapping.size(), &m, text), PLUGCTL_OK)
+        << mapping;
+    plugctl_batch* b = H().batch_new(1);
+    H().batch_push_copy(b, payload.data(), payload.size());
+    std::vector<plugctl_value> values(16);
+    size_t count = 0;
+    plugctl_status st =
+        H().mapping_eval_values(m, b, 0, values.data(), values.size(), &count, text, text);
+    std::string t = S(H().buf_data(text));
+    std::string shown = std::to_string(st) + ":";
+    if (st == PLUGCTL_OK) {
+      for (size_t i = 0; i < count; ++i) {
+        const auto& v = values[i];
+        shown += " " + std::to_string(v.type) + "/";
+        if (v.type == PLUGCTL_VALUE_FLOAT)
+          shown += std::to_string(v.num.f);
+        else if (v.type == PLUGCTL_VALUE_UINT)
+          shown += std::to_string(v.num.u);
+        else
+          shown += std::to_string(v.num.i);
+        shown += "/" + t.substr(v.offset, v.len);
+      }
+    } else {
+      error = t;
+    }
+    H().batch_free(b);
+    H().mapping_free(m);
+    H().buf_free(text);
+    return shown;
+  };
+  const std::string payload = R"({"id":7,"name":"ann","tags":["a",{"b":null}],"n":2.5})";
+  for (const std::string elems :
+       {R"(this.id, this.name, this.tags, this.n, null, true, "lit")",
+        R"(deleted(), this.id, nothing(), this.missing | "dflt", this.n * 2)",
+        R"(content(), "2024-05-01T10:00:00+02:00".ts_parse("2006-01-02T15:04:05Z07:00"))",
+        R"(this.tags.index(1), this.name.uppercase(), [this.id], {"k": this.n})",
+        R"(this.name.number())", R"(this.nope.uppercase())", ""}) {
+    std::string e1, e2;
+    std::string fast = eval("root = [ " + elems + " ]", payload, e1);
+    std::string general = eval("let unused = 0\nroot = [ " + elems + " ]", payload, e2);
+    EXPECT_EQ(fast, general) << elems;
+    // Errors name the assignment's own line (1 vs 2), with the same reason.
+    EXPECT_EQ(e1.empty(), e2.empty()) << elems;
+    if (!e1.empty()) {
+      EXPECT_NE(e1.find("line 1"), std::string::npos) << e1;
+      EXPECT_EQ(e1.substr(e1.find(')')), e2.substr(e2.find(')'))) << elems;
+    }
+  }
+}
+
 TEST(Host, MetricsAreRecordedInTheRegistry) {
   plugctl_ctx ctx;
   ctx.label = "lbl";
