@@ -139,7 +139,9 @@ grep -q libplugctl-file.so "$WORK/expected.files" || fail "the build has no file
 diff -u "$WORK/expected.files" "$WORK/deb.files" || fail "the plugctl package holds other files"
 cat >"$WORK/expected-dev.files" <<'LIST'
 /usr/include/plugctl/compat/v1.0/plugctl/plugctl.h
+/usr/include/plugctl/compat/v1.1/plugctl/http.h
 /usr/include/plugctl/compat/v1.1/plugctl/plugctl.h
+/usr/include/plugctl/http.h
 /usr/include/plugctl/plugctl.h
 /usr/include/plugctl/sdk.hpp
 /usr/share/cmake/plugctl/plugctl-config-version.cmake

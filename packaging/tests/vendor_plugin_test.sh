@@ -26,7 +26,9 @@ cmake --install "$BUILD" --component dev --prefix "$WORK/prefix" >"$WORK/install
 (cd "$WORK/prefix" && find . -type f | sed 's|^\.||' | sort) >"$WORK/dev-files"
 cat >"$WORK/dev-expected" <<'LIST'
 /include/plugctl/compat/v1.0/plugctl/plugctl.h
+/include/plugctl/compat/v1.1/plugctl/http.h
 /include/plugctl/compat/v1.1/plugctl/plugctl.h
+/include/plugctl/http.h
 /include/plugctl/plugctl.h
 /include/plugctl/sdk.hpp
 /share/cmake/plugctl/plugctl-config-version.cmake
