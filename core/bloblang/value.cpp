@@ -731,7 +731,7 @@ std::optional<Timestamp> fast_rfc3339_utc(std::string_view s) {
 } // namespace
 
 Timestamp parse_rfc3339(std::string_view s) {
-  if (auto t = fast_rfc3339_utc(s)) return *t;
+  if (auto t = fast_rfc3339_utc(s)) return std::move(*t);
   return timefmt::parse(timefmt::kRFC3339Nano, s);
 }
 
