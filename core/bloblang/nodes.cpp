@@ -98,12 +98,26 @@ const char* op_word(Arith::Op op) {
   }
 }
 
+// A JSON number as a double (as json::value::to_number<double>, without its error handling).
+inline double as_double(const json::value& v) {
+  switch (v.kind()) {
+  case json::kind::double_:
+    return v.get_double();
+  case json::kind::int64:
+    return static_cast<double>(v.get_int64());
+  case json::kind::uint64:
+    return static_cast<double>(v.get_uint64());
+  default:
+    return 0;
+  }
+}
+
 // Numbers degrade as Benthos does: float if either side is a float, then signed, then unsigned.
 template <class IntFn, class UIntFn, class FloatFn>
 Value numeric(const Arith& n, const Value& a, const Value& b, IntFn ifn, UIntFn ufn, FloatFn ffn) {
   if (!a.is_number() || !b.is_number()) mismatch(op_word(n.op), *n.lhs, *n.rhs, a, b);
   const auto &x = a.json(), &y = b.json();
-  if (x.is_double() || y.is_double()) return ffn(x.to_number<double>(), y.to_number<double>());
+  if (x.is_double() || y.is_double()) return ffn(as_double(x), as_double(y));
   if (x.is_int64() || y.is_int64()) return ifn(a.get_int(), b.get_int());
   return ufn(x.get_uint64(), y.get_uint64());
 }
@@ -157,8 +171,7 @@ Value compare(const Arith& n, const Value& a, const Value& b) {
       mismatch("compare", *n.lhs, *n.rhs, a, b);
     }
     const auto &x = a.json(), &y = b.json();
-    if (x.is_double() || y.is_double())
-      return Value::boolean(order(x.to_number<double>(), y.to_number<double>()));
+    if (x.is_double() || y.is_double()) return Value::boolean(order(as_double(x), as_double(y)));
     if (x.is_int64() || y.is_int64()) {
       if (x.is_uint64() && x.get_uint64() > static_cast<uint64_t>(INT64_MAX))
         return Value::boolean(order(1, 0));
@@ -724,7 +737,33 @@ Value FunctionCall::eval(ExecContext& ctx) const {
   return entry->impl(ctx, args.build(ctx));
 }
 
+namespace {
+// Calls a method on an evaluated target, naming the target in its errors per the method's style.
+Value call_method(const MethodCall& m, ExecContext& ctx, const Value& t, const Args& a) {
+  try {
+    Value r = m.entry->impl(ctx, t, a);
+    if (r.is_ref() && !t.is_ref()) return Value(r.to_json());
+    return r;
+  } catch (const TypeError& e) {
+    if (m.entry->spec.errors == ErrorStyle::Plain) throw;
+    throw e.with_from(m.target->annotation());
+  } catch (const AssignmentError&) {
+    throw;
+  } catch (const std::exception& e) {
+    if (m.entry->spec.errors != ErrorStyle::Annotated) throw;
+    throw EvalError(m.target->annotation() + ": " + e.what());
+  }
+}
+} // namespace
+
 Value MethodCall::eval(ExecContext& ctx) const {
+  // Most calls: arguments built at parse time, a target that fails the call when it fails.
+  if (args.prebuilt && !entry->spec.default_on_target_error)
+    return call_method(*this, ctx, target->eval(ctx), *args.prebuilt);
+  return eval_general(ctx);
+}
+
+Value MethodCall::eval_general(ExecContext& ctx) const {
   Value t;
   if (entry->spec.default_on_target_error) {
     try {
@@ -737,21 +776,8 @@ Value MethodCall::eval(ExecContext& ctx) const {
   } else {
     t = target->eval(ctx);
   }
-  std::optional<Args> built;
-  const Args& a = args.prebuilt ? *args.prebuilt : built.emplace(args.build(ctx));
-  try {
-    Value r = entry->impl(ctx, t, a);
-    if (r.is_ref() && !t.is_ref()) return Value(r.to_json());
-    return r;
-  } catch (const TypeError& e) {
-    if (entry->spec.errors == ErrorStyle::Plain) throw;
-    throw e.with_from(target->annotation());
-  } catch (const AssignmentError&) {
-    throw;
-  } catch (const std::exception& e) {
-    if (entry->spec.errors != ErrorStyle::Annotated) throw;
-    throw EvalError(target->annotation() + ": " + e.what());
-  }
+  if (args.prebuilt) return call_method(*this, ctx, t, *args.prebuilt);
+  return call_method(*this, ctx, t, args.build(ctx));
 }
 
 Value SpecialMethod::eval(ExecContext& ctx) const {

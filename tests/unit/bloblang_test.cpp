@@ -275,6 +275,27 @@ root.l = this.s.lowercase())",
   EXPECT_EQ(run("root = this.s.uppercase()", R"({"s":"héllo wörld"})"), "HÉLLO WÖRLD");
 }
 
+// join measures its result, then writes it once: delimiters (string or bytes), empty arrays and
+// elements, and the errors of a non-string element or delimiter.
+TEST(Bloblang, JoinConcatenatesWithTheDelimiter) {
+  EXPECT_EQ(run(R"(root.a = this.t.join(",")
+root.b = this.t.join()
+root.c = this.e.join("--")
+root.d = this.one.join(", ")
+root.e = this.t.join("<>".bytes()))",
+                R"({"t":["x","yz",""],"e":[],"one":["only"]})"),
+            R"({"a":"x,yz,","b":"xyz","c":"","d":"only","e":"x<>yz<>"})");
+  EXPECT_EQ(run(R"(root = this.t.join(","))", R"({"t":["a",5]})"),
+            "error: failed assignment (line 1): field `this.t`: failed to join element 1: "
+            "expected string value, got number (5)");
+  EXPECT_EQ(run(R"(root = this.t.join(5))", R"({"t":["a"]})"),
+            "error: failed assignment (line 1): field `this.t`: field delimiter: expected "
+            "string value, got number (5)");
+  EXPECT_EQ(run(R"(root = this.t.join(","))", R"({"t":"a"})"),
+            "error: failed assignment (line 1): expected array value, got string from field "
+            "`this.t` (\"a\")");
+}
+
 TEST(Bloblang, ErroredAndErrorReadTheMessageFlag) {
   core::Batch b;
   b.messages.emplace_back("{}");
