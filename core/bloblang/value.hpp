@@ -79,7 +79,12 @@ public:
     }
   }
   Value(json::value v) noexcept : json_(json::pilfer(v)) {} // NOLINT: implicit by design
-  static Value ref(const json::value& v);                   // borrows: v must outlive the Value
+  static Value ref(const json::value& v) {                  // borrows: v must outlive the Value
+    Value out;
+    out.tag_ = Tag::Ref;
+    out.ref_ = &v;
+    return out;
+  }
   // Strings are allocated from the running mapping's arena (see ScratchArena).
   static Value string(std::string_view s);
   static Value bytes(std::string b);
@@ -127,7 +132,7 @@ public:
   bool is_object() const { return is_json() && json().is_object(); }
 
   // The JSON node (null for bytes/timestamp/markers; use the accessors below for those).
-  const json::value& json() const {
+  [[gnu::always_inline]] const json::value& json() const {
     if (tag_ == Tag::Json) return json_;
     if (tag_ == Tag::Ref) return *ref_;
     return null_json();

@@ -973,6 +973,36 @@ TEST_F(BloblangLibBTime, CompiledLayoutsFormatIntoABuffer) {
       }());
 }
 
+// The RFC 3339 fast path (UTC, "Z") agrees with the layout parser on every input: the instant,
+// the location, and the error text of what it does not accept.
+TEST_F(BloblangLibBTime, Rfc3339FastPathAgreesWithTheLayoutParser) {
+  auto describe = [](const std::function<Timestamp()>& f) {
+    try {
+      Timestamp t = f();
+      return std::to_string(t.sec) + "." + std::to_string(t.nsec) + " " + t.zone + "/" +
+             std::to_string(t.offset) + "/" + t.abbr;
+    } catch (const std::exception& e) {
+      return std::string("error: ") + e.what();
+    }
+  };
+  for (const char* s : {"2024-03-01T10:20:30Z",           "2024-03-01T10:20:30.5Z",
+                        "2024-03-01T10:20:30.123456789Z", "2024-03-01T10:20:30.1234567891234Z",
+                        "2024-02-29T23:59:59Z",           "2023-02-29T00:00:00Z",
+                        "2024-04-31T00:00:00Z",           "2024-13-01T00:00:00Z",
+                        "2024-00-01T00:00:00Z",           "2024-01-00T00:00:00Z",
+                        "2024-01-01T24:00:00Z",           "2024-01-01T00:60:00Z",
+                        "2024-01-01T00:00:60Z",           "2024-03-01T10:20:30.Z",
+                        "2024-03-01T10:20:30.1x2Z",       "2024-03-01 10:20:30Z",
+                        "2024/03/01T10:20:30Z",           "2O24-03-01T10:20:30Z",
+                        "0000-01-01T00:00:00Z",           "9999-12-31T23:59:59.999999999Z",
+                        "1900-02-29T00:00:00Z",           "2000-02-29T00:00:00Z",
+                        "2024-03-01T10:20:30+01:00",      "2024-03-01T10:20:30z"}) {
+    EXPECT_EQ(describe([&] { return parse_rfc3339(s); }),
+              describe([&] { return timefmt::parse(timefmt::kRFC3339Nano, s); }))
+        << s;
+  }
+}
+
 TEST_F(BloblangLibBTime, GoLayoutParsing) {
   EXPECT_EQ(format_rfc3339nano(timefmt::parse("2006-Jan-02", "2020-Aug-14")),
             "2020-08-14T00:00:00Z");
