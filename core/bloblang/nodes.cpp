@@ -205,6 +205,12 @@ json::value taken_in(Value&& v, const json::storage_ptr& sp) {
   return owned_in(v, sp);
 }
 
+// Ends the life of `slot` before another value is built in its place: nothing to do (no
+// library call) in an arena whose deallocation is a no-op.
+inline void drop(json::value& slot) {
+  if (!slot.storage().is_not_shared_and_deallocate_is_trivial()) slot.~value();
+}
+
 // slot = v, where slot is a member or element of a container allocated from the slot's
 // storage. An owned value of that storage is relocated without a library call; anything else
 // is copied into the storage.
@@ -214,7 +220,7 @@ void put_value(json::value& slot, Value&& v) {
     const json::value& j = v.json();
     if (j.storage() == sp) {
       if (!v.is_ref()) {
-        slot.~value();
+        drop(slot);
         ::new (&slot) json::value(json::pilfer(v.mut_json()));
         return;
       }
@@ -223,9 +229,14 @@ void put_value(json::value& slot, Value&& v) {
     } else if (j.is_primitive() || j.is_string()) {
       // Not in the container (other storage): built straight into the slot.
       switch (j.kind()) {
-      case json::kind::string:
-        slot.emplace_string().assign(j.get_string());
+      case json::kind::string: {
+        json::storage_ptr keep = sp; // the slot's storage, for the string replacing it
+        const json::string& text = j.get_string();
+        drop(slot);
+        ::new (&slot) json::value(json::string_kind, std::move(keep));
+        slot.get_string().assign(text.data(), text.size());
         break;
+      }
       case json::kind::bool_:
         slot.emplace_bool() = j.get_bool();
         break;
@@ -246,7 +257,7 @@ void put_value(json::value& slot, Value&& v) {
     }
   }
   json::value taken = taken_in(std::move(v), sp);
-  slot.~value();
+  drop(slot);
   ::new (&slot) json::value(json::pilfer(taken));
 }
 

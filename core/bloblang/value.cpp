@@ -459,14 +459,12 @@ json::value Value::to_json() && {
   return static_cast<const Value&>(*this).to_json();
 }
 
-json::value& Value::mut_json() {
-  if (tag_ != Tag::Json) {
-    // json_ is not alive for the other tags: build it in place.
-    json::value j = static_cast<const Value&>(*this).to_json();
-    ::new (&json_) json::value(json::pilfer(j));
-    tag_ = Tag::Json;
-    ref_ = nullptr;
-  }
+json::value& Value::mut_json_slow() {
+  // json_ is not alive for the other tags: build it in place.
+  json::value j = static_cast<const Value&>(*this).to_json();
+  ::new (&json_) json::value(json::pilfer(j));
+  tag_ = Tag::Json;
+  ref_ = nullptr;
   return json_;
 }
 

@@ -147,7 +147,7 @@ public:
   json::value to_json() const&;
   json::value to_json() &&;
   // Mutable access to an owned JSON value (copies a borrowed one first).
-  json::value& mut_json();
+  json::value& mut_json() { return tag_ == Tag::Json ? json_ : mut_json_slow(); }
   // Keeps `owner` alive as long as this JSON value (or a copy of this Value) lives: the arena
   // its nodes were allocated from (see scratch_storage()). No effect on other kinds.
   void keep_alive(std::shared_ptr<const void> owner) {
@@ -170,6 +170,7 @@ public:
   std::string to_string() const;
 
 private:
+  json::value& mut_json_slow(); // copies a borrowed node, converts bytes and timestamps
   static const json::value& null_json();
   static Kind json_kind(json::kind k) {
     switch (k) {
