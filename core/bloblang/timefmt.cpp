@@ -255,8 +255,8 @@ struct Fields {
 };
 
 // `abbrev` false: the zone's abbreviation is left empty for a fixed offset (a layout without a
-// zone name element does not show it).
-Fields fields_of(const Timestamp& t, bool abbrev = true) {
+// zone name element does not show it); `yday` false: the day of the year is left 0.
+Fields fields_of(const Timestamp& t, bool abbrev = true, bool yday = true) {
   Fields f{};
   if (t.zone.empty()) { // a fixed offset (info_at of a fixed location, without copying it)
     f.zone.offset = t.offset;
@@ -275,7 +275,7 @@ Fields fields_of(const Timestamp& t, bool abbrev = true) {
   f.minute = static_cast<int>(secs / 60 % 60);
   f.second = static_cast<int>(secs % 60);
   f.nsec = t.nsec;
-  f.yday = static_cast<int>(f.days - days_from_civil(f.year, 1, 1)) + 1;
+  if (yday) f.yday = static_cast<int>(f.days - days_from_civil(f.year, 1, 1)) + 1;
   f.weekday = static_cast<int>(floor_mod(f.days + 4, 7));
   return f;
 }
@@ -1468,6 +1468,7 @@ struct Layout {
   std::string text;
   std::vector<Chunk> chunks;    // views into text; the last one may have no element
   bool shows_zone_name = false; // has the "MST" element (needs the zone's abbreviation)
+  bool shows_year_day = false;  // has a day-of-year element ("002", "__2")
 };
 
 std::shared_ptr<const Layout> compile_layout(std::string_view layout) {
@@ -1479,13 +1480,14 @@ std::shared_ptr<const Layout> compile_layout(std::string_view layout) {
     out->chunks.push_back(c);
     if (c.std == kStdNone) break;
     if (c.std == kStdTZ) out->shows_zone_name = true;
+    if (c.std == kStdUnderYearDay || c.std == kStdZeroYearDay) out->shows_year_day = true;
     rest = c.suffix;
   }
   return out;
 }
 
 size_t format_to(char* buf, size_t cap, const Timestamp& t, const Layout& layout) {
-  const Fields f = fields_of(t, layout.shows_zone_name);
+  const Fields f = fields_of(t, layout.shows_zone_name, layout.shows_year_day);
   BufOut b{buf, cap};
   for (const Chunk& c : layout.chunks) {
     b += c.prefix;
@@ -1500,7 +1502,7 @@ std::string_view layout_text(const Layout& l) {
 }
 
 std::string format(const Timestamp& t, const Layout& layout) {
-  const Fields f = fields_of(t, layout.shows_zone_name);
+  const Fields f = fields_of(t, layout.shows_zone_name, layout.shows_year_day);
   std::string b;
   // Short layouts ("2006-01-02") fit the string's inline buffer: no allocation.
   if (layout.text.size() > 12) b.reserve(layout.text.size() + 10);
