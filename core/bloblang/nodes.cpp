@@ -682,7 +682,12 @@ Value MatchExpr::eval(ExecContext& ctx) const {
     bool hit = false;
     if (const Value* lit = c.when->literal(); lit != nullptr && lit->kind() != Value::Kind::Bool) {
       if (ctx.has_this()) {
-        hit = equal(ctx.this_value(), *lit);
+        const Value& self = ctx.this_value();
+        // A string case against a string subject (the common match): compared in place.
+        if (self.is_string() && lit->is_string())
+          hit = self.json().get_string() == lit->json().get_string();
+        else
+          hit = equal(self, *lit);
       } else {
         hit = equal(Value::ref(ctx.parsed()), *lit);
       }

@@ -89,10 +89,11 @@ public:
   static Value string(std::string_view s);
   static Value bytes(std::string b);
   static Value timestamp(Timestamp t);
-  static Value boolean(bool b) { return Value(json::value(b)); }
-  static Value integer(int64_t i) { return Value(json::value(i)); }
-  static Value uinteger(uint64_t u) { return Value(json::value(u)); }
-  static Value number(double d) { return Value(json::value(d)); }
+  // Scalars are built in place: no temporary JSON value to destroy (a library call).
+  static Value boolean(bool b) { return scalar(b); }
+  static Value integer(int64_t i) { return scalar(i); }
+  static Value uinteger(uint64_t u) { return scalar(u); }
+  static Value number(double d) { return scalar(d); }
   static Value deleted();
   static Value nothing();
 
@@ -170,6 +171,9 @@ public:
   std::string to_string() const;
 
 private:
+  struct ScalarTag {};
+  template <class T> Value(ScalarTag, T x) noexcept : json_(x) {}
+  template <class T> static Value scalar(T x) noexcept { return Value(ScalarTag{}, x); }
   json::value& mut_json_slow(); // copies a borrowed node, converts bytes and timestamps
   static const json::value& null_json();
   static Kind json_kind(json::kind k) {
