@@ -446,49 +446,49 @@ Value FieldRef::eval(ExecContext& ctx) const {
   case From::This:
     break;
   }
+  const json::value* root = nullptr;
   if (ctx.has_this()) {
     const Value& self = ctx.this_value();
     if (path.empty() || !self.is_json()) return get_path(self, path, &hints);
-    // Most references: members of objects, found where they were last time.
-    const json::value* cur = &self.json();
-    const size_t n = path.size();
-    for (size_t i = 0; i < n; ++i) {
-      if (!cur->is_object()) { // an array index or a scalar on the way: the general walk
-        const json::value* node = lookup(self.json(), path, &hints);
-        return node == nullptr ? Value() : Value::ref(*node);
-      }
-      const json::object& o = cur->get_object();
-      const std::string& seg = path[i];
-      if (i < hints.size()) {
-        const uint32_t h = hints[i].load(std::memory_order_relaxed);
-        if (h < o.size()) {
-          const json::key_value_pair& kv = o.begin()[h];
-          if (same_key(kv.key(), seg)) {
-            cur = &kv.value();
-            continue;
-          }
-        }
-        auto it = o.find(seg);
-        if (it == o.end()) return Value();
-        hints[i].store(static_cast<uint32_t>(it - o.begin()), std::memory_order_relaxed);
-        cur = &it->value();
-      } else {
-        cur = find_key(o, seg);
-        if (cur == nullptr) return Value();
-      }
+    root = &self.json();
+  } else { // the message itself (a mapping's top level in a pipeline)
+    try {
+      root = &ctx.parsed();
+    } catch (const EvalError& e) {
+      throw EvalError(std::string("unable to reference message as structured (with '") +
+                      (path.empty() ? "this" : "this." + path_to_dot(path)) +
+                      "'): parse as json: " + e.what());
     }
-    return Value::ref(*cur);
   }
-  const json::value* doc = nullptr;
-  try {
-    doc = &ctx.parsed();
-  } catch (const EvalError& e) {
-    throw EvalError(std::string("unable to reference message as structured (with '") +
-                    (path.empty() ? "this" : "this." + path_to_dot(path)) +
-                    "'): parse as json: " + e.what());
+  // Most references: members of objects, found where they were last time.
+  const json::value* cur = root;
+  const size_t n = path.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (!cur->is_object()) { // an array index or a scalar on the way: the general walk
+      const json::value* node = lookup(*root, path, &hints);
+      return node == nullptr ? Value() : Value::ref(*node);
+    }
+    const json::object& o = cur->get_object();
+    const std::string& seg = path[i];
+    if (i < hints.size()) {
+      const uint32_t h = hints[i].load(std::memory_order_relaxed);
+      if (h < o.size()) {
+        const json::key_value_pair& kv = o.begin()[h];
+        if (same_key(kv.key(), seg)) {
+          cur = &kv.value();
+          continue;
+        }
+      }
+      auto it = o.find(seg);
+      if (it == o.end()) return Value();
+      hints[i].store(static_cast<uint32_t>(it - o.begin()), std::memory_order_relaxed);
+      cur = &it->value();
+    } else {
+      cur = find_key(o, seg);
+      if (cur == nullptr) return Value();
+    }
   }
-  const json::value* node = lookup(*doc, path, &hints);
-  return node == nullptr ? Value() : Value::ref(*node);
+  return Value::ref(*cur);
 }
 
 std::string FieldRef::annotation() const {
