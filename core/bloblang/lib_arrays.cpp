@@ -445,14 +445,20 @@ const bool kJoin = register_method(
       json::string& s = out.mut_json().get_string();
       s.resize(total);
       char* p = s.data();
-      for (size_t i = 0; i < arr.size(); ++i) {
-        if (i > 0) {
-          std::memcpy(p, delim.data(), delim.size());
-          p += delim.size();
+      // Elements and delimiters are usually a few bytes: copied inline, not through memcpy.
+      auto put = [&p](const char* src, size_t n) {
+        if (n > 16) {
+          std::memcpy(p, src, n);
+          p += n;
+          return;
         }
+        for (size_t k = 0; k < n; ++k)
+          *p++ = src[k];
+      };
+      for (size_t i = 0; i < arr.size(); ++i) {
+        if (i > 0) put(delim.data(), delim.size());
         const json::string& e = arr[i].get_string();
-        std::memcpy(p, e.data(), e.size());
-        p += e.size();
+        put(e.data(), e.size());
       }
       return out;
     });

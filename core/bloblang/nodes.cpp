@@ -279,8 +279,8 @@ void drop_absent(json::object& obj, uint64_t present) {
 
 // New documents allocate from one arena per document: freeing it is one operation.
 json::storage_ptr document_storage() {
-  if (scratch_storage().get() != json::storage_ptr().get())
-    return scratch_storage(); // the run arena
+  const json::storage_ptr& run = scratch_storage(); // the default storage outside a run
+  if (is_borrowed_arena(run)) return run;           // the run arena
   return json::make_shared_resource<json::monotonic_resource>(1024);
 }
 

@@ -301,6 +301,11 @@ root.d = this.one.join(", ")
 root.e = this.t.join("<>".bytes()))",
                 R"({"t":["x","yz",""],"e":[],"one":["only"]})"),
             R"({"a":"x,yz,","b":"xyz","c":"","d":"only","e":"x<>yz<>"})");
+  EXPECT_EQ(
+      run(R"(root = this.l.join(" <- a long delimiter -> "))",
+          R"({"l":["an element longer than sixteen bytes","x","another long element here"]})"),
+      "an element longer than sixteen bytes <- a long delimiter -> x <- a long delimiter -> "
+      "another long element here");
   EXPECT_EQ(run(R"(root = this.t.join(","))", R"({"t":["a",5]})"),
             "error: failed assignment (line 1): field `this.t`: failed to join element 1: "
             "expected string value, got number (5)");
