@@ -4,6 +4,7 @@
 
 #include "bloblang/value.hpp"
 
+#include <boost/container/small_vector.hpp>
 #include <functional>
 #include <map>
 #include <memory>
@@ -113,8 +114,9 @@ private:
   std::map<std::string, Value, std::less<>> meta_set_; // typed overlay, deleted() = removed
   bool meta_cleared_ = false;
   std::map<std::string, Value, std::less<>> vars_;
-  std::vector<const Value*> this_stack_;
-  std::vector<std::pair<const std::string*, const Value*>> captures_;
+  // Inline room for a few levels (match subjects, lambdas): pushing allocates nothing.
+  boost::container::small_vector<const Value*, 4> this_stack_;
+  boost::container::small_vector<std::pair<const std::string*, const Value*>, 2> captures_;
   Value root_ = Value::nothing();
 };
 

@@ -5,6 +5,7 @@
 #include "bloblang/registry.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 #include <set>
 #include <unordered_set>
@@ -424,17 +425,42 @@ const bool kJoin = register_method(
                      {{R"({"words":["hello","world"],"numbers":[3,8,11]})",
                        R"({"joined_numbers":"3,8,11","joined_words":"helloworld"})"}})}},
     [](ExecContext&, const Value& v, const Args& args) {
-      std::string delim = args.has(0) ? args.string(0) : std::string();
+      std::string_view delim;
+      if (args.has(0)) {
+        const Value& d = args[0];
+        if (d.kind() != Value::Kind::String && d.kind() != Value::Kind::Bytes)
+          (void)args.string(0); // throws the parameter's type error
+        delim = d.text_view();
+      }
       const auto& arr = array_of(v);
-      std::string out;
+      // Measured first, then written once into the run's arena.
+      size_t total = arr.empty() ? 0 : delim.size() * (arr.size() - 1);
       for (size_t i = 0; i < arr.size(); ++i) {
-        if (i > 0) out += delim;
         if (!arr[i].is_string())
           throw EvalError("failed to join element " + std::to_string(i) + ": " +
                           TypeError(Value::ref(arr[i]), {"string"}).what());
-        out += arr[i].get_string();
+        total += arr[i].get_string().size();
       }
-      return Value::string(std::move(out));
+      Value out = Value::string({});
+      json::string& s = out.mut_json().get_string();
+      s.resize(total);
+      char* p = s.data();
+      // Elements and delimiters are usually a few bytes: copied inline, not through memcpy.
+      auto put = [&p](const char* src, size_t n) {
+        if (n > 16) {
+          std::memcpy(p, src, n);
+          p += n;
+          return;
+        }
+        for (size_t k = 0; k < n; ++k)
+          *p++ = src[k];
+      };
+      for (size_t i = 0; i < arr.size(); ++i) {
+        if (i > 0) put(delim.data(), delim.size());
+        const json::string& e = arr[i].get_string();
+        put(e.data(), e.size());
+      }
+      return out;
     });
 
 // --- filter / map_each / fold --------------------------------------------------------------------

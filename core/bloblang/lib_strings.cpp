@@ -29,32 +29,39 @@ std::optional<Value> ascii_case(const Value& target, bool upper) {
   const json::string& in = target.json().get_string();
   const size_t n = in.size();
   constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t v;
-    std::memcpy(&v, in.data() + i, 8);
-    if ((v & kHigh) != 0) return std::nullopt;
-  }
-  for (; i < n; ++i)
-    if (static_cast<unsigned char>(in[i]) >= 0x80) return std::nullopt;
   Value out = Value::string(std::string_view(in.data(), n));
-  json::string& s = out.mut_json().get_string();
+  char* d = out.mut_json().get_string().data();
+  const char* src = in.data();
   const char lo = upper ? 'a' : 'A', hi = upper ? 'z' : 'Z';
-  // Eight ASCII bytes at a time: a byte in [lo, hi] gets its 0x20 bit flipped (each byte is
-  // below 0x80, so adding up to 0x3f never carries into the next byte).
+  // One pass, eight bytes at a time, from the input into the copy: a byte in [lo, hi] gets its
+  // 0x20 bit flipped (each byte is below 0x80, so adding up to 0x3f never carries into the next
+  // byte), and the high bits of every byte are collected: any non-ASCII byte sends the text to
+  // the general path (whatever was written is then dropped). The last word overlaps the one
+  // before it; reading from the input makes that harmless.
   const uint64_t ge = kOnes * static_cast<uint64_t>(0x80 - lo);
   const uint64_t gt = kOnes * static_cast<uint64_t>(0x80 - hi - 1);
-  char* d = s.data();
-  i = 0;
-  for (; i + 8 <= n; i += 8) {
+  auto word = [&](size_t i) {
     uint64_t v;
-    std::memcpy(&v, d + i, 8);
-    uint64_t in_range = ((v + ge) & ~(v + gt)) & kHigh;
-    v ^= in_range >> 2;
-    std::memcpy(d + i, &v, 8);
+    std::memcpy(&v, src + i, 8);
+    const uint64_t in_range = ((v + ge) & ~(v + gt)) & kHigh;
+    const uint64_t r = v ^ (in_range >> 2);
+    std::memcpy(d + i, &r, 8);
+    return v;
+  };
+  uint64_t seen = 0;
+  if (n >= 8) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+      seen |= word(i);
+    if (i < n) seen |= word(n - 8);
+  } else {
+    for (size_t i = 0; i < n; ++i) {
+      const char c = src[i];
+      seen |= static_cast<unsigned char>(c);
+      d[i] = c >= lo && c <= hi ? static_cast<char>(c ^ 0x20) : c;
+    }
   }
-  for (; i < n; ++i)
-    if (d[i] >= lo && d[i] <= hi) d[i] = static_cast<char>(d[i] ^ 0x20);
+  if ((seen & kHigh) != 0) return std::nullopt;
   return out;
 }
 

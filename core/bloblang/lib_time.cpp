@@ -349,6 +349,10 @@ Value ts_format_impl(ExecContext&, const Value& v, const Args& args) {
   if (const auto* st = static_cast<const TsFormatState*>(args.state()); st != nullptr) {
     Timestamp t = timestamp_input(v);
     if (args.has(1)) t = maybe_in_zone(t, args, 1);
+    // Most layouts and timestamps fit a small buffer: formatted without a temporary string.
+    char buf[128];
+    size_t n = timefmt::format_to(buf, sizeof buf, t, *st->layout);
+    if (n != std::string::npos) return Value::string(std::string_view(buf, n));
     return Value::string(timefmt::format(t, *st->layout));
   }
   std::string layout = args.has(0) ? args.string(0) : std::string(timefmt::kRFC3339Nano);

@@ -98,12 +98,26 @@ const char* op_word(Arith::Op op) {
   }
 }
 
+// A JSON number as a double (as json::value::to_number<double>, without its error handling).
+inline double as_double(const json::value& v) {
+  switch (v.kind()) {
+  case json::kind::double_:
+    return v.get_double();
+  case json::kind::int64:
+    return static_cast<double>(v.get_int64());
+  case json::kind::uint64:
+    return static_cast<double>(v.get_uint64());
+  default:
+    return 0;
+  }
+}
+
 // Numbers degrade as Benthos does: float if either side is a float, then signed, then unsigned.
 template <class IntFn, class UIntFn, class FloatFn>
 Value numeric(const Arith& n, const Value& a, const Value& b, IntFn ifn, UIntFn ufn, FloatFn ffn) {
   if (!a.is_number() || !b.is_number()) mismatch(op_word(n.op), *n.lhs, *n.rhs, a, b);
   const auto &x = a.json(), &y = b.json();
-  if (x.is_double() || y.is_double()) return ffn(x.to_number<double>(), y.to_number<double>());
+  if (x.is_double() || y.is_double()) return ffn(as_double(x), as_double(y));
   if (x.is_int64() || y.is_int64()) return ifn(a.get_int(), b.get_int());
   return ufn(x.get_uint64(), y.get_uint64());
 }
@@ -157,8 +171,7 @@ Value compare(const Arith& n, const Value& a, const Value& b) {
       mismatch("compare", *n.lhs, *n.rhs, a, b);
     }
     const auto &x = a.json(), &y = b.json();
-    if (x.is_double() || y.is_double())
-      return Value::boolean(order(x.to_number<double>(), y.to_number<double>()));
+    if (x.is_double() || y.is_double()) return Value::boolean(order(as_double(x), as_double(y)));
     if (x.is_int64() || y.is_int64()) {
       if (x.is_uint64() && x.get_uint64() > static_cast<uint64_t>(INT64_MAX))
         return Value::boolean(order(1, 0));
@@ -192,6 +205,12 @@ json::value taken_in(Value&& v, const json::storage_ptr& sp) {
   return owned_in(v, sp);
 }
 
+// Ends the life of `slot` before another value is built in its place: nothing to do (no
+// library call) in an arena whose deallocation is a no-op.
+inline void drop(json::value& slot) {
+  if (!slot.storage().is_not_shared_and_deallocate_is_trivial()) slot.~value();
+}
+
 // slot = v, where slot is a member or element of a container allocated from the slot's
 // storage. An owned value of that storage is relocated without a library call; anything else
 // is copied into the storage.
@@ -201,7 +220,7 @@ void put_value(json::value& slot, Value&& v) {
     const json::value& j = v.json();
     if (j.storage() == sp) {
       if (!v.is_ref()) {
-        slot.~value();
+        drop(slot);
         ::new (&slot) json::value(json::pilfer(v.mut_json()));
         return;
       }
@@ -210,9 +229,14 @@ void put_value(json::value& slot, Value&& v) {
     } else if (j.is_primitive() || j.is_string()) {
       // Not in the container (other storage): built straight into the slot.
       switch (j.kind()) {
-      case json::kind::string:
-        slot.emplace_string().assign(j.get_string());
+      case json::kind::string: {
+        json::storage_ptr keep = sp; // the slot's storage, for the string replacing it
+        const json::string& text = j.get_string();
+        drop(slot);
+        ::new (&slot) json::value(json::string_kind, std::move(keep));
+        slot.get_string().assign(text.data(), text.size());
         break;
+      }
       case json::kind::bool_:
         slot.emplace_bool() = j.get_bool();
         break;
@@ -233,7 +257,7 @@ void put_value(json::value& slot, Value&& v) {
     }
   }
   json::value taken = taken_in(std::move(v), sp);
-  slot.~value();
+  drop(slot);
   ::new (&slot) json::value(json::pilfer(taken));
 }
 
@@ -255,8 +279,8 @@ void drop_absent(json::object& obj, uint64_t present) {
 
 // New documents allocate from one arena per document: freeing it is one operation.
 json::storage_ptr document_storage() {
-  if (scratch_storage().get() != json::storage_ptr().get())
-    return scratch_storage(); // the run arena
+  const json::storage_ptr& run = scratch_storage(); // the default storage outside a run
+  if (is_borrowed_arena(run)) return run;           // the run arena
   return json::make_shared_resource<json::monotonic_resource>(1024);
 }
 
@@ -422,17 +446,49 @@ Value FieldRef::eval(ExecContext& ctx) const {
   case From::This:
     break;
   }
-  if (ctx.has_this()) return get_path(ctx.this_value(), path, &hints);
-  const json::value* doc = nullptr;
-  try {
-    doc = &ctx.parsed();
-  } catch (const EvalError& e) {
-    throw EvalError(std::string("unable to reference message as structured (with '") +
-                    (path.empty() ? "this" : "this." + path_to_dot(path)) +
-                    "'): parse as json: " + e.what());
+  const json::value* root = nullptr;
+  if (ctx.has_this()) {
+    const Value& self = ctx.this_value();
+    if (path.empty() || !self.is_json()) return get_path(self, path, &hints);
+    root = &self.json();
+  } else { // the message itself (a mapping's top level in a pipeline)
+    try {
+      root = &ctx.parsed();
+    } catch (const EvalError& e) {
+      throw EvalError(std::string("unable to reference message as structured (with '") +
+                      (path.empty() ? "this" : "this." + path_to_dot(path)) +
+                      "'): parse as json: " + e.what());
+    }
   }
-  const json::value* node = lookup(*doc, path, &hints);
-  return node == nullptr ? Value() : Value::ref(*node);
+  // Most references: members of objects, found where they were last time.
+  const json::value* cur = root;
+  const size_t n = path.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (!cur->is_object()) { // an array index or a scalar on the way: the general walk
+      const json::value* node = lookup(*root, path, &hints);
+      return node == nullptr ? Value() : Value::ref(*node);
+    }
+    const json::object& o = cur->get_object();
+    const std::string& seg = path[i];
+    if (i < hints.size()) {
+      const uint32_t h = hints[i].load(std::memory_order_relaxed);
+      if (h < o.size()) {
+        const json::key_value_pair& kv = o.begin()[h];
+        if (same_key(kv.key(), seg)) {
+          cur = &kv.value();
+          continue;
+        }
+      }
+      auto it = o.find(seg);
+      if (it == o.end()) return Value();
+      hints[i].store(static_cast<uint32_t>(it - o.begin()), std::memory_order_relaxed);
+      cur = &it->value();
+    } else {
+      cur = find_key(o, seg);
+      if (cur == nullptr) return Value();
+    }
+  }
+  return Value::ref(*cur);
 }
 
 std::string FieldRef::annotation() const {
@@ -626,7 +682,12 @@ Value MatchExpr::eval(ExecContext& ctx) const {
     bool hit = false;
     if (const Value* lit = c.when->literal(); lit != nullptr && lit->kind() != Value::Kind::Bool) {
       if (ctx.has_this()) {
-        hit = equal(ctx.this_value(), *lit);
+        const Value& self = ctx.this_value();
+        // A string case against a string subject (the common match): compared in place.
+        if (self.is_string() && lit->is_string())
+          hit = self.json().get_string() == lit->json().get_string();
+        else
+          hit = equal(self, *lit);
       } else {
         hit = equal(Value::ref(ctx.parsed()), *lit);
       }
@@ -724,7 +785,33 @@ Value FunctionCall::eval(ExecContext& ctx) const {
   return entry->impl(ctx, args.build(ctx));
 }
 
+namespace {
+// Calls a method on an evaluated target, naming the target in its errors per the method's style.
+Value call_method(const MethodCall& m, ExecContext& ctx, const Value& t, const Args& a) {
+  try {
+    Value r = m.entry->impl(ctx, t, a);
+    if (r.is_ref() && !t.is_ref()) return Value(r.to_json());
+    return r;
+  } catch (const TypeError& e) {
+    if (m.entry->spec.errors == ErrorStyle::Plain) throw;
+    throw e.with_from(m.target->annotation());
+  } catch (const AssignmentError&) {
+    throw;
+  } catch (const std::exception& e) {
+    if (m.entry->spec.errors != ErrorStyle::Annotated) throw;
+    throw EvalError(m.target->annotation() + ": " + e.what());
+  }
+}
+} // namespace
+
 Value MethodCall::eval(ExecContext& ctx) const {
+  // Most calls: arguments built at parse time, a target that fails the call when it fails.
+  if (args.prebuilt && !entry->spec.default_on_target_error)
+    return call_method(*this, ctx, target->eval(ctx), *args.prebuilt);
+  return eval_general(ctx);
+}
+
+Value MethodCall::eval_general(ExecContext& ctx) const {
   Value t;
   if (entry->spec.default_on_target_error) {
     try {
@@ -737,21 +824,8 @@ Value MethodCall::eval(ExecContext& ctx) const {
   } else {
     t = target->eval(ctx);
   }
-  std::optional<Args> built;
-  const Args& a = args.prebuilt ? *args.prebuilt : built.emplace(args.build(ctx));
-  try {
-    Value r = entry->impl(ctx, t, a);
-    if (r.is_ref() && !t.is_ref()) return Value(r.to_json());
-    return r;
-  } catch (const TypeError& e) {
-    if (entry->spec.errors == ErrorStyle::Plain) throw;
-    throw e.with_from(target->annotation());
-  } catch (const AssignmentError&) {
-    throw;
-  } catch (const std::exception& e) {
-    if (entry->spec.errors != ErrorStyle::Annotated) throw;
-    throw EvalError(target->annotation() + ": " + e.what());
-  }
+  if (args.prebuilt) return call_method(*this, ctx, t, *args.prebuilt);
+  return call_method(*this, ctx, t, args.build(ctx));
 }
 
 Value SpecialMethod::eval(ExecContext& ctx) const {

@@ -168,6 +168,9 @@ struct MethodCall final : Query {
   CallArgs args;
   Value eval(ExecContext& ctx) const override;
   std::string annotation() const override { return "method `" + entry->spec.name + "`"; }
+
+private:
+  Value eval_general(ExecContext& ctx) const; // arguments built per call, or target defaults
 };
 
 // The methods that need the unevaluated target: catch, or, apply, from, from_all, bloblang.

@@ -4,6 +4,7 @@
 #include <array>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <date/tz.h>
 #include <limits>
 #include <map>
@@ -253,11 +254,13 @@ struct Fields {
   ZoneInfo zone;
 };
 
-Fields fields_of(const Timestamp& t) {
+// `abbrev` false: the zone's abbreviation is left empty for a fixed offset (a layout without a
+// zone name element does not show it); `yday` false: the day of the year is left 0.
+Fields fields_of(const Timestamp& t, bool abbrev = true, bool yday = true) {
   Fields f{};
   if (t.zone.empty()) { // a fixed offset (info_at of a fixed location, without copying it)
     f.zone.offset = t.offset;
-    f.zone.abbrev = t.abbr.empty() && t.offset == 0 ? std::string("UTC") : t.abbr;
+    if (abbrev) f.zone.abbrev = t.abbr.empty() && t.offset == 0 ? std::string("UTC") : t.abbr;
   } else {
     f.zone = info_at(location_of(t), t.sec);
   }
@@ -272,7 +275,7 @@ Fields fields_of(const Timestamp& t) {
   f.minute = static_cast<int>(secs / 60 % 60);
   f.second = static_cast<int>(secs % 60);
   f.nsec = t.nsec;
-  f.yday = static_cast<int>(f.days - days_from_civil(f.year, 1, 1)) + 1;
+  if (yday) f.yday = static_cast<int>(f.days - days_from_civil(f.year, 1, 1)) + 1;
   f.weekday = static_cast<int>(floor_mod(f.days + 4, 7));
   return f;
 }
@@ -330,8 +333,44 @@ std::string go_quote_byte(char c) {
   return std::string("'") + c + "'";
 }
 
+// Output into a caller's buffer, with the parts of std::string's interface the layout writers
+// use: nothing is allocated, and a write that does not fit sets `overflow` (the caller then
+// formats into a std::string instead).
+struct BufOut {
+  char* data;
+  size_t cap;
+  size_t n = 0;
+  bool overflow = false;
+  void append(const char* s, size_t len) {
+    if (len > cap - n) {
+      overflow = true;
+      return;
+    }
+    std::memcpy(data + n, s, len);
+    n += len;
+  }
+  void append(const char* b, const char* e) { append(b, static_cast<size_t>(e - b)); }
+  BufOut& operator+=(char c) {
+    if (n == cap)
+      overflow = true;
+    else
+      data[n++] = c;
+    return *this;
+  }
+  BufOut& operator+=(std::string_view s) {
+    append(s.data(), s.size());
+    return *this;
+  }
+  size_t size() const { return n; }
+  void resize(size_t m) { // shrinks only (fractional seconds)
+    if (!overflow && m <= n) n = m;
+  }
+  char back() const { return data[n - 1]; }
+  void pop_back() { --n; }
+};
+
 // Go's appendInt: decimal, zero-padded to width (the sign not counted).
-void append_int(std::string& b, int64_t x, int width) {
+template <class Out> void append_int(Out& b, int64_t x, int width) {
   // The common fields (two-digit month/day/hour..., four-digit year) without the general loop.
   if (width == 2 && x >= 0 && x < 100) {
     const char d[2] = {static_cast<char>('0' + x / 10), static_cast<char>('0' + x % 10)};
@@ -521,7 +560,7 @@ Chunk next_chunk(std::string_view layout) {
   return none;
 }
 
-void append_nano(std::string& b, int nsec, const Chunk& c) {
+template <class Out> void append_nano(Out& b, int nsec, const Chunk& c) {
   bool trim = c.std == kStdFracSecond9;
   int n = c.frac_digits;
   if (trim && (n == 0 || nsec == 0)) return;
@@ -1286,7 +1325,7 @@ int64_t unix_milli(const Timestamp& t) {
 
 namespace {
 // Writes one layout element of t (its fields f) to b (the body of Go's Time.AppendFormat loop).
-void append_std(std::string& b, const Fields& f, const Chunk& c) {
+template <class Out> void append_std(Out& b, const Fields& f, const Chunk& c) {
   switch (c.std) {
   case kStdYear:
     append_int(b, (f.year < 0 ? -f.year : f.year) % 100, 2);
@@ -1427,7 +1466,9 @@ void append_std(std::string& b, const Fields& f, const Chunk& c) {
 
 struct Layout {
   std::string text;
-  std::vector<Chunk> chunks; // views into text; the last one may have no element
+  std::vector<Chunk> chunks;    // views into text; the last one may have no element
+  bool shows_zone_name = false; // has the "MST" element (needs the zone's abbreviation)
+  bool shows_year_day = false;  // has a day-of-year element ("002", "__2")
 };
 
 std::shared_ptr<const Layout> compile_layout(std::string_view layout) {
@@ -1438,9 +1479,22 @@ std::shared_ptr<const Layout> compile_layout(std::string_view layout) {
     Chunk c = next_chunk(rest);
     out->chunks.push_back(c);
     if (c.std == kStdNone) break;
+    if (c.std == kStdTZ) out->shows_zone_name = true;
+    if (c.std == kStdUnderYearDay || c.std == kStdZeroYearDay) out->shows_year_day = true;
     rest = c.suffix;
   }
   return out;
+}
+
+size_t format_to(char* buf, size_t cap, const Timestamp& t, const Layout& layout) {
+  const Fields f = fields_of(t, layout.shows_zone_name, layout.shows_year_day);
+  BufOut b{buf, cap};
+  for (const Chunk& c : layout.chunks) {
+    b += c.prefix;
+    if (c.std == kStdNone) break;
+    append_std(b, f, c);
+  }
+  return b.overflow ? std::string::npos : b.n;
 }
 
 std::string_view layout_text(const Layout& l) {
@@ -1448,7 +1502,7 @@ std::string_view layout_text(const Layout& l) {
 }
 
 std::string format(const Timestamp& t, const Layout& layout) {
-  const Fields f = fields_of(t);
+  const Fields f = fields_of(t, layout.shows_zone_name, layout.shows_year_day);
   std::string b;
   // Short layouts ("2006-01-02") fit the string's inline buffer: no allocation.
   if (layout.text.size() > 12) b.reserve(layout.text.size() + 10);

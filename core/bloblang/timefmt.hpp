@@ -70,6 +70,9 @@ struct Layout;
 std::shared_ptr<const Layout> compile_layout(std::string_view layout);
 std::string_view layout_text(const Layout& l);
 std::string format(const Timestamp& t, const Layout& layout);
+// The same into buf[0, cap) without allocating: the length written, or std::string::npos when
+// it does not fit (nothing useful is left in buf then).
+size_t format_to(char* buf, size_t cap, const Timestamp& t, const Layout& layout);
 // time.Parse: no zone in the value means UTC; an offset or abbreviation that matches the Local
 // zone at that instant yields a Local timestamp, otherwise a fixed zone.
 Timestamp parse(std::string_view layout, std::string_view value);

@@ -253,12 +253,69 @@ void append_json(Out& out, const json::value& v) {
 
 // --- the per-run arena -----------------------------------------------------------------------
 namespace {
-// A run's arena: a monotonic resource starting in an inline buffer (one allocation per run
-// for the owner and the first block).
+// Bump allocation from a caller's first block, then from heap blocks twice as large each time,
+// all freed together when the resource goes; deallocating is a no-op. What
+// json::monotonic_resource does, with an allocation short enough to stay cheap (a run makes
+// a dozen or more: strings, objects, their keys).
+class BumpResource final : public json::memory_resource {
+public:
+  BumpResource(unsigned char* first, size_t size)
+      : cur_(reinterpret_cast<uintptr_t>(first)), end_(cur_ + size), next_(size * 2) {}
+  ~BumpResource() override {
+    while (blocks_ != nullptr) {
+      Block* b = blocks_;
+      blocks_ = b->prev;
+      ::operator delete(b);
+    }
+  }
+  BumpResource(const BumpResource&) = delete;
+  BumpResource& operator=(const BumpResource&) = delete;
+
+private:
+  struct alignas(std::max_align_t) Block {
+    Block* prev;
+  };
+  void* do_allocate(size_t n, size_t align) override {
+    const uintptr_t p = (cur_ + align - 1) & ~(static_cast<uintptr_t>(align) - 1);
+    if (n <= end_ - p && p <= end_) {
+      cur_ = p + n;
+      return reinterpret_cast<void*>(p);
+    }
+    return grow(n, align);
+  }
+  void* grow(size_t n, size_t align) {
+    const size_t size = std::max(next_, n + align);
+    next_ = size * 2;
+    auto* b = static_cast<Block*>(::operator new(sizeof(Block) + size));
+    b->prev = blocks_;
+    blocks_ = b;
+    cur_ = reinterpret_cast<uintptr_t>(b + 1);
+    end_ = cur_ + size;
+    return BumpResource::do_allocate(n, align);
+  }
+  void do_deallocate(void*, size_t, size_t) override {}
+  bool do_is_equal(const json::memory_resource& o) const noexcept override { return this == &o; }
+
+  uintptr_t cur_, end_;
+  size_t next_;
+  Block* blocks_ = nullptr;
+};
+} // namespace
+} // namespace plugctl::bloblang
+
+// Deallocation does nothing: JSON in the arena is never freed node by node.
+template <> struct boost::json::is_deallocate_trivial<plugctl::bloblang::BumpResource> {
+  static constexpr bool value = true;
+};
+
+namespace plugctl::bloblang {
+namespace {
+// A run's arena, starting in an inline buffer (one allocation per run for the owner and the
+// first block).
 struct RunArena {
   RunArena() {} // NOLINT: user-provided, so that make_shared leaves the buffer uninitialised
   alignas(std::max_align_t) unsigned char buffer[4096];
-  json::monotonic_resource resource{buffer, sizeof buffer};
+  BumpResource resource{buffer, sizeof buffer};
 };
 
 thread_local json::storage_ptr t_scratch;
@@ -279,7 +336,7 @@ ScratchArena::ScratchArena() {
     return;
   }
   auto arena = std::make_shared<RunArena>();
-  // Not counted, trivial deallocation (monotonic_resource is_deallocate_trivial).
+  // Not counted, trivial deallocation (BumpResource is_deallocate_trivial).
   t_scratch = json::storage_ptr(&arena->resource);
   t_owner = std::move(arena);
 }
@@ -299,12 +356,6 @@ Value Value::string(std::string_view s) {
   return out;
 }
 
-Value Value::ref(const json::value& v) {
-  Value out;
-  out.tag_ = Tag::Ref;
-  out.ref_ = &v;
-  return out;
-}
 Value Value::bytes(std::string b) {
   Value out;
   out.tag_ = Tag::Bytes;
@@ -408,14 +459,12 @@ json::value Value::to_json() && {
   return static_cast<const Value&>(*this).to_json();
 }
 
-json::value& Value::mut_json() {
-  if (tag_ != Tag::Json) {
-    // json_ is not alive for the other tags: build it in place.
-    json::value j = static_cast<const Value&>(*this).to_json();
-    ::new (&json_) json::value(json::pilfer(j));
-    tag_ = Tag::Json;
-    ref_ = nullptr;
-  }
+json::value& Value::mut_json_slow() {
+  // json_ is not alive for the other tags: build it in place.
+  json::value j = static_cast<const Value&>(*this).to_json();
+  ::new (&json_) json::value(json::pilfer(j));
+  tag_ = Tag::Json;
+  ref_ = nullptr;
   return json_;
 }
 
@@ -606,6 +655,10 @@ bool equal(const json::value& a, const json::value& b) {
 }
 
 bool equal(const Value& a, const Value& b) {
+  if (a.is_json() && b.is_json()) { // the common case: two JSON strings (match cases)
+    const json::value &x = a.json(), &y = b.json();
+    if (x.is_string() && y.is_string()) return x.get_string() == y.get_string();
+  }
   auto textual = [](const Value& v) {
     return v.kind() == Value::Kind::String || v.kind() == Value::Kind::Bytes;
   };
@@ -686,52 +739,54 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
 }
 
 // The common case, a UTC RFC 3339 time ("2024-03-01T10:20:30.5Z"), without the general layout
-// machinery; anything else (offsets, errors and their wording) goes to the layout parser.
-std::optional<Timestamp> fast_rfc3339_utc(std::string_view s) {
-  auto dig = [&](size_t i) { return i < s.size() && s[i] >= '0' && s[i] <= '9'; };
-  auto num = [&](size_t i, size_t n) {
-    int64_t v = 0;
-    for (size_t k = 0; k < n; ++k)
-      v = v * 10 + (s[i + k] - '0');
-    return v;
-  };
-  if (s.size() < 20 || s.back() != 'Z') return std::nullopt;
-  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18})
-    if (!dig(i)) return std::nullopt;
-  if (s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
-    return std::nullopt;
-  int64_t y = num(0, 4), mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2),
-          se = num(17, 2);
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 59) return std::nullopt;
-  if (d > kDays[mo - 1] + (mo == 2 && is_leap(y) ? 1 : 0)) return std::nullopt;
+// machinery: sets the instant and returns true; anything else (offsets, errors and their
+// wording) goes to the layout parser.
+bool fast_rfc3339_utc(std::string_view s, int64_t& sec, int32_t& nsec_out) {
+  const size_t len = s.size();
+  if (len < 20 || s[len - 1] != 'Z') return false;
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  // Each digit's value; anything else is above 9 (unsigned wrap-around).
+  auto d = [p](size_t i) { return static_cast<unsigned>(p[i]) - '0'; };
+  const unsigned y0 = d(0), y1 = d(1), y2 = d(2), y3 = d(3), mo0 = d(5), mo1 = d(6), d0 = d(8),
+                 d1 = d(9), h0 = d(11), h1 = d(12), mi0 = d(14), mi1 = d(15), s0 = d(17),
+                 s1 = d(18);
+  if ((y0 > 9) | (y1 > 9) | (y2 > 9) | (y3 > 9) | (mo0 > 9) | (mo1 > 9) | (d0 > 9) | (d1 > 9) |
+      (h0 > 9) | (h1 > 9) | (mi0 > 9) | (mi1 > 9) | (s0 > 9) | (s1 > 9))
+    return false;
+  if ((p[4] != '-') | (p[7] != '-') | (p[10] != 'T') | (p[13] != ':') | (p[16] != ':'))
+    return false;
+  const int64_t y = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
+  const unsigned mo = mo0 * 10 + mo1, day = d0 * 10 + d1, h = h0 * 10 + h1, mi = mi0 * 10 + mi1,
+                 se = s0 * 10 + s1;
+  static const unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (mo < 1 || mo > 12 || day < 1 || h > 23 || mi > 59 || se > 59) return false;
+  if (day > kDays[mo - 1] + (mo == 2 && is_leap(y) ? 1 : 0)) return false;
   int64_t nsec = 0;
-  size_t i = 19;
-  if (i < s.size() - 1) {
-    if (s[i] != '.') return std::nullopt;
-    size_t start = ++i;
+  if (len > 20) { // a fraction between the seconds and the Z
+    if (p[19] != '.') return false;
+    size_t i = 20;
     int n = 0;
-    while (i < s.size() - 1 && dig(i)) {
+    for (; i < len - 1; ++i) {
+      const unsigned c = d(i);
+      if (c > 9) return false;
       if (n < 9) {
-        nsec = nsec * 10 + (s[i] - '0');
+        nsec = nsec * 10 + c;
         ++n;
       }
-      ++i;
     }
-    if (i == start || i != s.size() - 1) return std::nullopt;
+    if (n == 0) return false;
     for (; n < 9; ++n)
       nsec *= 10;
   }
-  Timestamp t;
-  t.sec = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 +
-          h * 3600 + mi * 60 + se;
-  t.nsec = static_cast<int32_t>(nsec);
-  return t;
+  sec = days_from_civil(y, mo, day) * 86400 + h * 3600 + mi * 60 + se;
+  nsec_out = static_cast<int32_t>(nsec);
+  return true;
 }
 } // namespace
 
 Timestamp parse_rfc3339(std::string_view s) {
-  if (auto t = fast_rfc3339_utc(s)) return *t;
+  Timestamp t;
+  if (fast_rfc3339_utc(s, t.sec, t.nsec)) return t;
   return timefmt::parse(timefmt::kRFC3339Nano, s);
 }
 

@@ -79,15 +79,21 @@ public:
     }
   }
   Value(json::value v) noexcept : json_(json::pilfer(v)) {} // NOLINT: implicit by design
-  static Value ref(const json::value& v);                   // borrows: v must outlive the Value
+  static Value ref(const json::value& v) {                  // borrows: v must outlive the Value
+    Value out;
+    out.tag_ = Tag::Ref;
+    out.ref_ = &v;
+    return out;
+  }
   // Strings are allocated from the running mapping's arena (see ScratchArena).
   static Value string(std::string_view s);
   static Value bytes(std::string b);
   static Value timestamp(Timestamp t);
-  static Value boolean(bool b) { return Value(json::value(b)); }
-  static Value integer(int64_t i) { return Value(json::value(i)); }
-  static Value uinteger(uint64_t u) { return Value(json::value(u)); }
-  static Value number(double d) { return Value(json::value(d)); }
+  // Scalars are built in place: no temporary JSON value to destroy (a library call).
+  static Value boolean(bool b) { return scalar(b); }
+  static Value integer(int64_t i) { return scalar(i); }
+  static Value uinteger(uint64_t u) { return scalar(u); }
+  static Value number(double d) { return scalar(d); }
   static Value deleted();
   static Value nothing();
 
@@ -127,7 +133,7 @@ public:
   bool is_object() const { return is_json() && json().is_object(); }
 
   // The JSON node (null for bytes/timestamp/markers; use the accessors below for those).
-  const json::value& json() const {
+  [[gnu::always_inline]] const json::value& json() const {
     if (tag_ == Tag::Json) return json_;
     if (tag_ == Tag::Ref) return *ref_;
     return null_json();
@@ -142,7 +148,7 @@ public:
   json::value to_json() const&;
   json::value to_json() &&;
   // Mutable access to an owned JSON value (copies a borrowed one first).
-  json::value& mut_json();
+  json::value& mut_json() { return tag_ == Tag::Json ? json_ : mut_json_slow(); }
   // Keeps `owner` alive as long as this JSON value (or a copy of this Value) lives: the arena
   // its nodes were allocated from (see scratch_storage()). No effect on other kinds.
   void keep_alive(std::shared_ptr<const void> owner) {
@@ -165,6 +171,10 @@ public:
   std::string to_string() const;
 
 private:
+  struct ScalarTag {};
+  template <class T> Value(ScalarTag, T x) noexcept : json_(x) {}
+  template <class T> static Value scalar(T x) noexcept { return Value(ScalarTag{}, x); }
+  json::value& mut_json_slow(); // copies a borrowed node, converts bytes and timestamps
   static const json::value& null_json();
   static Kind json_kind(json::kind k) {
     switch (k) {

@@ -934,6 +934,75 @@ TEST_F(BloblangLibBTime, GoLayoutFormatting) {
             "26.123456789 26.1234 26.12");
 }
 
+// Compiled layouts written into a caller's buffer (ts_format's path) give what format() gives,
+// and report a buffer too small instead of writing past it.
+TEST_F(BloblangLibBTime, CompiledLayoutsFormatIntoABuffer) {
+  const std::vector<std::string> layouts = {"2006-01-02",
+                                            "2006-Jan-02 15:04:05",
+                                            "Monday, 02-Jan-06 3:04:05.000 PM MST",
+                                            "Mon Jan _2 15:04:05.999999 2006 -0700 Z07:00 -07",
+                                            "__2 002 pm January 1/2 ,000",
+                                            std::string(timefmt::kRFC3339Nano),
+                                            "_2 3PM MST -07:00:00 Z070000"};
+  for (const char* when : {"2020-08-14T11:50:26.371Z", "2020-08-04T01:02:03+05:30",
+                           "1999-12-31T23:59:59.000000001-08:00"}) {
+    Timestamp t = ts(when);
+    for (const auto& l : layouts) {
+      auto compiled = timefmt::compile_layout(l);
+      char buf[128];
+      size_t n = timefmt::format_to(buf, sizeof buf, t, *compiled);
+      ASSERT_NE(n, std::string::npos) << l;
+      EXPECT_EQ(std::string(buf, n), timefmt::format(t, l)) << l << " " << when;
+      EXPECT_EQ(timefmt::format(t, *compiled), timefmt::format(t, l)) << l << " " << when;
+      if (n > 0) {
+        EXPECT_EQ(timefmt::format_to(buf, n - 1, t, *compiled), std::string::npos) << l;
+      }
+    }
+  }
+  // Longer than ts_format's buffer: formatted through a string instead.
+  std::string long_layout;
+  for (int i = 0; i < 12; ++i)
+    long_layout += "2006-01-02 15:04:05 ";
+  EXPECT_EQ(
+      out(method("ts_format", S("2020-08-14T11:50:26.371Z"), {.values = vals({S(long_layout)})})),
+      [&] {
+        std::string want;
+        for (int i = 0; i < 12; ++i)
+          want += "2020-08-14 11:50:26 ";
+        return want;
+      }());
+}
+
+// The RFC 3339 fast path (UTC, "Z") agrees with the layout parser on every input: the instant,
+// the location, and the error text of what it does not accept.
+TEST_F(BloblangLibBTime, Rfc3339FastPathAgreesWithTheLayoutParser) {
+  auto describe = [](const std::function<Timestamp()>& f) {
+    try {
+      Timestamp t = f();
+      return std::to_string(t.sec) + "." + std::to_string(t.nsec) + " " + t.zone + "/" +
+             std::to_string(t.offset) + "/" + t.abbr;
+    } catch (const std::exception& e) {
+      return std::string("error: ") + e.what();
+    }
+  };
+  for (const char* s : {"2024-03-01T10:20:30Z",           "2024-03-01T10:20:30.5Z",
+                        "2024-03-01T10:20:30.123456789Z", "2024-03-01T10:20:30.1234567891234Z",
+                        "2024-02-29T23:59:59Z",           "2023-02-29T00:00:00Z",
+                        "2024-04-31T00:00:00Z",           "2024-13-01T00:00:00Z",
+                        "2024-00-01T00:00:00Z",           "2024-01-00T00:00:00Z",
+                        "2024-01-01T24:00:00Z",           "2024-01-01T00:60:00Z",
+                        "2024-01-01T00:00:60Z",           "2024-03-01T10:20:30.Z",
+                        "2024-03-01T10:20:30.1x2Z",       "2024-03-01 10:20:30Z",
+                        "2024/03/01T10:20:30Z",           "2O24-03-01T10:20:30Z",
+                        "0000-01-01T00:00:00Z",           "9999-12-31T23:59:59.999999999Z",
+                        "1900-02-29T00:00:00Z",           "2000-02-29T00:00:00Z",
+                        "2024-03-01T10:20:30+01:00",      "2024-03-01T10:20:30z"}) {
+    EXPECT_EQ(describe([&] { return parse_rfc3339(s); }),
+              describe([&] { return timefmt::parse(timefmt::kRFC3339Nano, s); }))
+        << s;
+  }
+}
+
 TEST_F(BloblangLibBTime, GoLayoutParsing) {
   EXPECT_EQ(format_rfc3339nano(timefmt::parse("2006-Jan-02", "2020-Aug-14")),
             "2020-08-14T00:00:00Z");

@@ -273,6 +273,48 @@ root.l = this.s.lowercase())",
             R"({"l":"@az[`az{ mixed case 0123456789 x","u":"@AZ[`AZ{ MIXED CASE 0123456789 X"})");
   EXPECT_EQ(run("root = this.s.uppercase()", R"({"s":"abcdefgh"})"), "ABCDEFGH");
   EXPECT_EQ(run("root = this.s.uppercase()", R"({"s":"héllo wörld"})"), "HÉLLO WÖRLD");
+  // Every length around the word size, with the non-ASCII byte in each position.
+  const std::string letters = "aZ@[`{mQ zy0Ab_Cd~eFgHiJkLmN";
+  for (size_t n = 0; n <= 24; ++n) {
+    std::string s = letters.substr(0, n), up = s, low = s;
+    for (auto& c : up)
+      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+    for (auto& c : low)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    EXPECT_EQ(run("root = this.s.uppercase()", R"({"s":")" + s + R"("})"), up) << n;
+    EXPECT_EQ(run("root = this.s.lowercase()", R"({"s":")" + s + R"("})"), low) << n;
+    for (size_t k = 0; k < n; ++k) {
+      std::string t = s.substr(0, k) + "é" + s.substr(k);
+      std::string want = up.substr(0, k) + "É" + up.substr(k);
+      EXPECT_EQ(run("root = this.s.uppercase()", R"({"s":")" + t + R"("})"), want) << n << k;
+    }
+  }
+}
+
+// join measures its result, then writes it once: delimiters (string or bytes), empty arrays and
+// elements, and the errors of a non-string element or delimiter.
+TEST(Bloblang, JoinConcatenatesWithTheDelimiter) {
+  EXPECT_EQ(run(R"(root.a = this.t.join(",")
+root.b = this.t.join()
+root.c = this.e.join("--")
+root.d = this.one.join(", ")
+root.e = this.t.join("<>".bytes()))",
+                R"({"t":["x","yz",""],"e":[],"one":["only"]})"),
+            R"({"a":"x,yz,","b":"xyz","c":"","d":"only","e":"x<>yz<>"})");
+  EXPECT_EQ(
+      run(R"(root = this.l.join(" <- a long delimiter -> "))",
+          R"({"l":["an element longer than sixteen bytes","x","another long element here"]})"),
+      "an element longer than sixteen bytes <- a long delimiter -> x <- a long delimiter -> "
+      "another long element here");
+  EXPECT_EQ(run(R"(root = this.t.join(","))", R"({"t":["a",5]})"),
+            "error: failed assignment (line 1): field `this.t`: failed to join element 1: "
+            "expected string value, got number (5)");
+  EXPECT_EQ(run(R"(root = this.t.join(5))", R"({"t":["a"]})"),
+            "error: failed assignment (line 1): field `this.t`: field delimiter: expected "
+            "string value, got number (5)");
+  EXPECT_EQ(run(R"(root = this.t.join(","))", R"({"t":"a"})"),
+            "error: failed assignment (line 1): expected array value, got string from field "
+            "`this.t` (\"a\")");
 }
 
 TEST(Bloblang, ErroredAndErrorReadTheMessageFlag) {
