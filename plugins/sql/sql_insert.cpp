@@ -25,6 +25,9 @@ public:
     const int64_t in_flight =
         cfg.has("max_in_flight") ? cfg.integer("max_in_flight") : kDefaultInsertMaxInFlight;
     group_batches_ = static_cast<size_t>(std::max<int64_t>(1, in_flight / 2));
+    // A server process parses one COPY on one core: with 8 or more batches in flight, two COPYs
+    // run at once (at most 4), so PostgreSQL's side is not one core's work.
+    max_leaders_ = static_cast<size_t>(std::clamp<int64_t>(in_flight / 8, 1, 4));
     const size_t n = cfg_.columns.size();
     rows_per_statement_ = std::max<size_t>(1, kMaxParams / n);
     one_row_ = head_ + values_list(1) + (cfg_.suffix.empty() ? "" : " " + cfg_.suffix);
@@ -315,6 +318,7 @@ private:
     const std::string* data;
     size_t rows;
     bool done = false;
+    bool taken = false; // in a leader's group
     bool alone = false;
     std::optional<DbError> error;
   };
@@ -338,7 +342,7 @@ private:
     void done_locked() {
       if (self_ == nullptr) return;
       --self_->preparing_;
-      self_->leader_cv_.notify_one();
+      self_->leader_cv_.notify_all();
       self_ = nullptr;
     }
 
@@ -354,19 +358,21 @@ private:
     group_queue_.push_back(&me);
     preparing.done_locked();
     while (!me.done) {
-      if (group_leader_) {
+      if (me.taken || leaders_ >= max_leaders_) {
         group_cv_.wait(lock);
         continue;
       }
-      group_leader_ = true;
+      ++leaders_;
       std::vector<Grouped*> group(group_queue_.begin(), group_queue_.end()); // holds `me`
       group_queue_.clear();
+      for (Grouped* g : group)
+        g->taken = true;
       lock.unlock();
       run_group(group);
       lock.lock();
       for (Grouped* g : group)
         g->done = true;
-      group_leader_ = false;
+      --leaders_;
       group_cv_.notify_all();
     }
   }
@@ -385,12 +391,15 @@ private:
           std::unique_lock lock(group_mu_);
           for (;;) {
             if (!group_queue_.empty()) {
+              for (Grouped* g : group_queue_)
+                g->taken = true;
               group.insert(group.end(), group_queue_.begin(), group_queue_.end());
               group_queue_.clear();
               break;
             }
+            // With another COPY running, batches join whichever is open: this one ends.
             if (preparing_ == 0 || rows >= kGroupRows || group.size() >= group_batches_ ||
-                ctx_.cancelled())
+                leaders_ > 1 || ctx_.cancelled())
               return false;
             if (leader_cv_.wait_until(lock, deadline) == std::cv_status::timeout &&
                 group_queue_.empty())
@@ -460,7 +469,8 @@ private:
   std::condition_variable group_cv_;  // a group ended
   std::condition_variable leader_cv_; // a batch was queued, or a write stopped mapping
   std::deque<Grouped*> group_queue_;
-  bool group_leader_ = false;
+  size_t leaders_ = 0;     // COPYs running
+  size_t max_leaders_ = 1; // COPYs at once, each on its own connection (server process)
   size_t preparing_ = 0;
   size_t group_batches_ = 1;
 };
