@@ -14,8 +14,9 @@ Each batch (see `batching`) is written in one round trip: with no `prefix` or `s
 `INSERT INTO table (columns) VALUES ($1, $2), ($3, $4), ... suffix` (a batch larger than the
 protocol's 65,535 parameters is split into several statements inside one transaction). Either
 way a batch is written whole or not at all. `max_in_flight` batches are handled at once; COPY
-batches are group-committed: one COPY streams in every batch that is ready or still being mapped
-(up to 100,000 rows or 200 ms), in one transaction, and each batch keeps its own outcome.
+batches are group-committed: a COPY streams in every batch that is ready or still being mapped
+(up to 100,000 rows or 200 ms), in one transaction, and each batch keeps its own outcome; one
+COPY runs at once per 8 batches in flight, each on its own connection.
 
 ### Errors and delivery
 

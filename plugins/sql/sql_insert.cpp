@@ -20,13 +20,10 @@ public:
       : ctx_(ctx), cfg_(parse_insert(cfg)), mapping_(ctx, cfg_.args_mapping, "/args_mapping"),
         pool_(cfg_.conn, ctx), head_(insert_head(cfg_)), copy_(copy_statement(cfg_)),
         use_copy_(cfg_.prefix.empty() && cfg_.suffix.empty()) {
-    // A group takes at most half the writes in flight: the other half maps the next group's
-    // batches while this COPY finishes and commits.
     const int64_t in_flight =
         cfg.has("max_in_flight") ? cfg.integer("max_in_flight") : kDefaultInsertMaxInFlight;
-    group_batches_ = static_cast<size_t>(std::max<int64_t>(1, in_flight / 2));
-    // A server process parses one COPY on one core: with 8 or more batches in flight, two COPYs
-    // run at once (at most 4), so PostgreSQL's side is not one core's work.
+    // A server process parses one COPY on one core: one COPY at once per 8 batches in flight
+    // (two with the default 16, at most 4), so PostgreSQL's side is not one core's work.
     max_leaders_ = static_cast<size_t>(std::clamp<int64_t>(in_flight / 8, 1, 4));
     const size_t n = cfg_.columns.size();
     rows_per_statement_ = std::max<size_t>(1, kMaxParams / n);
@@ -307,13 +304,13 @@ private:
   // Group commit of COPY batches. Writes run concurrently (max_in_flight), and each COPY costs
   // round trips and a statement on the server however small it is (in PostgreSQL 15 also a
   // tuple slot per buffered row, registered at a cost that grows with the rows buffered): a
-  // write queues its rows, and the first writer that finds no COPY running starts one with
-  // everything queued. It keeps that COPY open, streaming in the batches of the writes still
-  // mapping theirs as they arrive, and ends it (one transaction) when none is left on its way
-  // (or after kGroupRows rows / kGroupTime), so the server parses rows while the writers map
-  // the next. Then every writer of the group returns with its outcome. A row error in a group
-  // of several sends each batch back to be written alone, so that a bad row fails only its own
-  // batch (which then isolates the row).
+  // write queues its rows, and a writer whose batch is still queued while fewer than
+  // max_leaders_ COPYs run starts one with everything queued. That COPY stays open, streaming
+  // in batches as their mappings finish, and ends (one transaction) once no write is mapping a
+  // batch and none arrived for kLinger (or after kGroupRows rows / kGroupTime), so the server
+  // parses rows while the writers map the next ones. Then every writer of the group returns
+  // with its outcome. A row error in a group of several sends each batch back to be written
+  // alone, so that a bad row fails only its own batch (which then isolates the row).
   struct Grouped {
     const std::string* data;
     size_t rows;
@@ -352,6 +349,7 @@ private:
 
   static constexpr size_t kGroupRows = 100000;
   static constexpr auto kGroupTime = std::chrono::milliseconds(200);
+  static constexpr auto kLinger = std::chrono::milliseconds(2);
 
   void copy_grouped(Grouped& me, Preparing& preparing) {
     std::unique_lock lock(group_mu_);
@@ -397,11 +395,13 @@ private:
               group_queue_.clear();
               break;
             }
-            // With another COPY running, batches join whichever is open: this one ends.
-            if (preparing_ == 0 || rows >= kGroupRows || group.size() >= group_batches_ ||
-                leaders_ > 1 || ctx_.cancelled())
-              return false;
-            if (leader_cv_.wait_until(lock, deadline) == std::cv_status::timeout &&
+            if (rows >= kGroupRows || ctx_.cancelled()) return false;
+            // No write is mapping a batch: wait a moment for the next writes (those of a COPY
+            // that just committed) rather than end with a small group.
+            const auto until = preparing_ == 0
+                                   ? std::min(deadline, std::chrono::steady_clock::now() + kLinger)
+                                   : deadline;
+            if (leader_cv_.wait_until(lock, until) == std::cv_status::timeout &&
                 group_queue_.empty())
               return false;
           }
@@ -472,7 +472,6 @@ private:
   size_t leaders_ = 0;     // COPYs running
   size_t max_leaders_ = 1; // COPYs at once, each on its own connection (server process)
   size_t preparing_ = 0;
-  size_t group_batches_ = 1;
 };
 
 } // namespace
