@@ -430,6 +430,15 @@ plugctl_status mapping_new(const plugctl_ctx*, const char* text, size_t len, plu
 void mapping_free(plugctl_mapping* m) {
   delete m;
 }
+// A run that deleted the message or assigned no root: PLUGCTL_NOT_FOUND, saying which.
+plugctl_status no_root(const bloblang::Mapping::Result& r, plugctl_buf* error_text) {
+  if (error_text != nullptr)
+    error_text->data = r.outcome == bloblang::Mapping::Outcome::Deleted
+                           ? "the mapping deleted the message"
+                           : "the mapping assigned no root";
+  return PLUGCTL_NOT_FOUND;
+}
+
 plugctl_status mapping_eval(const plugctl_mapping* m, const plugctl_batch* b, size_t index,
                             plugctl_buf* out, plugctl_buf* error_text) {
   if (m == nullptr || b == nullptr || out == nullptr || index >= batch_of(b)->size())
@@ -438,13 +447,7 @@ plugctl_status mapping_eval(const plugctl_mapping* m, const plugctl_batch* b, si
     bloblang::ExecContext ctx(batch_of(b), index);
     ctx.parse_transient(); // the plugin writes the message away: nothing reads the parse again
     auto r = m->impl->run(ctx);
-    if (r.outcome != bloblang::Mapping::Outcome::Replaced) {
-      if (error_text != nullptr)
-        error_text->data = r.outcome == bloblang::Mapping::Outcome::Deleted
-                               ? "the mapping deleted the message"
-                               : "the mapping assigned no root";
-      return PLUGCTL_NOT_FOUND;
-    }
+    if (r.outcome != bloblang::Mapping::Outcome::Replaced) return no_root(r, error_text);
     // JSON values are written in place; only bytes and timestamps need converting first.
     out->data.clear();
     if (r.value.is_json())
@@ -533,13 +536,7 @@ plugctl_status mapping_eval_values(const plugctl_mapping* m, const plugctl_batch
       return PLUGCTL_OK;
     }
     auto r = m->impl->run(ctx);
-    if (r.outcome != bloblang::Mapping::Outcome::Replaced) {
-      if (error_text != nullptr)
-        error_text->data = r.outcome == bloblang::Mapping::Outcome::Deleted
-                               ? "the mapping deleted the message"
-                               : "the mapping assigned no root";
-      return PLUGCTL_NOT_FOUND;
-    }
+    if (r.outcome != bloblang::Mapping::Outcome::Replaced) return no_root(r, error_text);
     if (!r.value.is_array()) {
       if (error_text != nullptr) {
         std::string type(r.value.type_name());
